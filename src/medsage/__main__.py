@@ -1,0 +1,5 @@
+"""`python -m medsage` runs the command-line tool."""
+
+from medsage.cli.main import main
+
+main()

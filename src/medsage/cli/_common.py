@@ -1,0 +1,57 @@
+"""What every command shares: error handling, JSON output, progress display."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from medsage.errors import MedSageError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_BAD_INPUT = 2
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a MedSageError into a one-line message on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except MedSageError as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    return wrapper
+
+
+def emit_json(obj: Any) -> None:
+    """Write one JSON document (or JSONL line) to stdout, UTF-8, no ASCII escaping."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr that shows the current step; yields a function to set the step."""
+    if not enabled:
+        yield lambda _message: None
+        return
+    with stderr.status("starting") as status:
+
+        def update(message: str) -> None:
+            status.update(message)
+
+        yield update

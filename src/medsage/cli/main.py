@@ -1,0 +1,49 @@
+"""The `medsage` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from medsage import __version__
+from medsage.cli import data, demo, evaluate, predict, train
+
+app = typer.Typer(
+    name="medsage",
+    help="Language models for medical text in Chinese and English, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data")
+app.command("train")(train.train)
+app.command("evaluate")(evaluate.evaluate)
+app.command("predict")(predict.predict)
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"medsage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """MedSage: prepare clinical text, train and evaluate classifiers, predict."""
+    # The CLI is the one place that configures logging (never with PHI: we log counts only).
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

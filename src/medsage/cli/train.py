@@ -1,0 +1,57 @@
+"""`medsage train`: fit a text classifier and save its bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from medsage.cli._common import emit_json, handles_errors, progress_steps, stdout
+from medsage.datasets import load_text_label
+from medsage.models import BACKENDS, train_text_classifier
+
+
+def _check_backend(value: str) -> str:
+    if value not in BACKENDS:
+        raise typer.BadParameter(f"{value!r}; choose one of: {', '.join(BACKENDS.names())}")
+    return value
+
+
+@handles_errors
+def train(
+    train_file: Path = typer.Option(..., "--train", help="Training data (CSV/TSV/JSONL/JSON)."),
+    dev_file: Path | None = typer.Option(None, "--dev", help="Optional dev data to evaluate."),
+    backend: str = typer.Option(
+        "tfidf",
+        "--backend",
+        callback=_check_backend,
+        help=f"Classifier backend: {', '.join(BACKENDS.names())}.",
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder to write the model bundle to."),
+    text_col: str = typer.Option("text", "--text-col"),
+    label_col: str = typer.Option("label", "--label-col"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Train a classifier on --train and save it to --out."""
+    train_data = load_text_label(train_file, text_col=text_col, label_col=label_col)
+    dev_data = (
+        load_text_label(dev_file, text_col=text_col, label_col=label_col) if dev_file else None
+    )
+    with progress_steps() as progress:
+        run = train_text_classifier(
+            train_data, out, dev=dev_data, backend=backend, seed=seed, progress=progress
+        )
+    if as_json:
+        emit_json(run.to_dict())
+        return
+    stdout.print(
+        f"trained {backend} on {run.n_train} examples, {len(run.model.classes_)} labels "
+        f"in {run.fit_seconds:.1f}s"
+    )
+    if run.dev is not None:
+        stdout.print(
+            f"dev: accuracy {run.dev.accuracy:.4f}, macro-F1 {run.dev.macro_f1:.4f}, "
+            f"ECE {run.dev.ece:.4f} (n={run.dev.n})"
+        )
+    stdout.print(f"model bundle: {run.bundle}")

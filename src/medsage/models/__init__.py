@@ -1,0 +1,32 @@
+"""Text classifiers behind one scikit-learn style API, and the model bundle format."""
+
+from __future__ import annotations
+
+from medsage.models._bundle import Bundle, load_bundle, read_manifest, save_bundle
+from medsage.models._classifier import BACKENDS, TextClassifier, training_fingerprint
+from medsage.models._tfidf import TfidfSettings
+from medsage.models._training import (
+    Prediction,
+    TrainingRun,
+    evaluate_classifier,
+    predict_texts,
+    train_text_classifier,
+    write_classifier_report,
+)
+
+__all__ = [
+    "BACKENDS",
+    "Bundle",
+    "Prediction",
+    "TextClassifier",
+    "TfidfSettings",
+    "TrainingRun",
+    "evaluate_classifier",
+    "load_bundle",
+    "predict_texts",
+    "read_manifest",
+    "save_bundle",
+    "train_text_classifier",
+    "training_fingerprint",
+    "write_classifier_report",
+]

@@ -1,0 +1,214 @@
+"""`TextClassifier`: one scikit-learn style API over the text-classification backends."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medsage.errors import EmptyInputError, InvalidInputError, ModelBundleError, NotFittedError
+from medsage.evaluation import fit_temperature, softmax
+from medsage.models._bundle import Bundle, load_bundle, save_bundle
+from medsage.models._tfidf import TfidfBackend, TfidfSettings
+from medsage.registry import Registry
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_KIND = "text-classifier"
+BACKENDS: Registry[type[TfidfBackend]] = Registry("classifier backend")
+BACKENDS.register("tfidf")(TfidfBackend)
+SETTINGS_TYPES: dict[str, type[TfidfSettings]] = {"tfidf": TfidfSettings}
+
+
+class TextClassifier:
+    """Classify clinical texts (Chinese or English) into labels.
+
+    Follows scikit-learn: `__init__` only stores arguments, `fit` validates and returns self,
+    learned state ends in `_`.
+
+    Args:
+        backend: a name from `BACKENDS` ("tfidf").
+        seed: seed of every stochastic step.
+        calibrate: fit a softmax temperature on out-of-fold scores (3-fold, on the training
+            data only) so that probabilities match observed accuracy; costs 3 extra fits.
+        **params: backend settings (for tfidf see `TfidfSettings`, e.g. ``C=10``).
+
+    Example:
+        >>> clf = TextClassifier("tfidf").fit(["胸痛 出汗", "cough and fever"], ["MI", "flu"])
+        >>> clf.predict(["持续胸痛"])
+        ['MI']
+    """
+
+    def __init__(
+        self, backend: str = "tfidf", *, seed: int = 0, calibrate: bool = True, **params: Any
+    ) -> None:
+        self.backend = backend
+        self.seed = seed
+        self.calibrate = calibrate
+        self.params = params
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+        """Train on `texts` with one label each; returns self."""
+        backend_cls = BACKENDS.get(self.backend)
+        settings = SETTINGS_TYPES[self.backend].from_dict(dict(self.params))
+        texts_list = _check_texts(texts)
+        labels_list = [str(label) for label in labels]
+        if len(labels_list) != len(texts_list):
+            raise InvalidInputError(
+                f"got {len(texts_list)} texts but {len(labels_list)} labels; "
+                "need one label per text"
+            )
+        classes = sorted(set(labels_list))
+        if len(classes) < 2:
+            raise InvalidInputError(
+                f"training needs at least 2 distinct labels, got {len(classes)}: {classes}"
+            )
+        index = {label: i for i, label in enumerate(classes)}
+        y = np.array([index[label] for label in labels_list], dtype=np.int64)
+        model = backend_cls(settings)
+        model.fit(texts_list, y, n_classes=len(classes), seed=self.seed)
+        self.calibration_: dict[str, Any] = {"method": "none", "temperature": 1.0}
+        if self.calibrate:
+            self.calibration_ = _out_of_fold_temperature(
+                backend_cls, settings, texts_list, y, len(classes), self.seed
+            )
+        self.classes_: list[str] = classes
+        self.model_ = model
+        self.settings_ = settings
+        self.fingerprint_ = training_fingerprint(texts_list, labels_list)
+        self.n_train_ = len(texts_list)
+        self.metrics_: dict[str, Any] = {}
+        return self
+
+    # -- inference ------------------------------------------------------------------------
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw class scores, shape (n_texts, n_classes), columns in `classes_` order."""
+        self._check_fitted()
+        return self.model_.decision_function(_check_texts(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, shape (n_texts, n_classes), columns in `classes_` order."""
+        scores = self.decision_function(texts)
+        return softmax(scores, float(self.calibration_["temperature"]))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """Most probable label of each text."""
+        proba = self.predict_proba(texts)
+        return [self.classes_[i] for i in proba.argmax(axis=1)]
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | Path, *, metrics: dict[str, Any] | None = None) -> Path:
+        """Write a model bundle folder (see `medsage.models._bundle`)."""
+        self._check_fitted()
+        if metrics is not None:
+            self.metrics_ = metrics
+        arrays, tables = self.model_.to_arrays()
+        bundle = Bundle(
+            kind=BUNDLE_KIND,
+            meta={
+                "backend": self.backend,
+                "labels": self.classes_,
+                "settings": self.settings_.to_dict(),
+                "seed": self.seed,
+                "calibration": self.calibration_,
+                "preprocessing": {"normalize": "medsage.text.normalize", "lowercase": True},
+                "training_data": {"fingerprint": self.fingerprint_, "n_examples": self.n_train_},
+                "metrics": self.metrics_,
+            },
+            arrays=arrays,
+            tables=tables,
+        )
+        return save_bundle(bundle, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Load a bundle written by `save` (no pickle; arrays only)."""
+        bundle = load_bundle(path, expected_kind=BUNDLE_KIND)
+        meta = bundle.meta
+        try:
+            backend = str(meta["backend"])
+            labels = [str(label) for label in meta["labels"]]
+            settings = SETTINGS_TYPES[backend].from_dict(dict(meta["settings"]))
+            model = BACKENDS.get(backend).from_arrays(settings, bundle.arrays, bundle.tables)
+        except (KeyError, TypeError, InvalidInputError) as exc:
+            raise ModelBundleError(
+                f"{path} is not a valid text-classifier bundle ({exc})"
+            ) from None
+        if model.coef.shape[0] != len(labels):
+            raise ModelBundleError(
+                f"{path}: {len(labels)} labels but weights for {model.coef.shape[0]} classes"
+            )
+        clf = cls(backend, seed=int(meta.get("seed", 0)), **settings.to_dict())
+        clf.classes_ = labels
+        clf.model_ = model
+        clf.calibration_ = dict(meta.get("calibration") or {"method": "none", "temperature": 1.0})
+        clf.calibrate = clf.calibration_.get("method") != "none"
+        clf.settings_ = settings
+        training = dict(meta.get("training_data", {}))
+        clf.fingerprint_ = str(training.get("fingerprint", ""))
+        clf.n_train_ = int(training.get("n_examples", 0))
+        clf.metrics_ = dict(meta.get("metrics", {}))
+        return clf
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this TextClassifier is not fitted yet; call fit() or load()")
+
+
+CALIBRATION_FOLDS = 3
+
+
+def _out_of_fold_temperature(
+    backend_cls: type[TfidfBackend],
+    settings: TfidfSettings,
+    texts: list[str],
+    y: np.ndarray,
+    n_classes: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Fit the softmax temperature on scores of models that did not see the scored texts."""
+    from sklearn.model_selection import StratifiedKFold
+
+    smallest = int(np.bincount(y, minlength=n_classes).min())
+    folds = min(CALIBRATION_FOLDS, smallest)
+    if folds < 2:
+        logger.info("calibration skipped: a label has fewer than 2 examples")
+        return {"method": "none", "temperature": 1.0, "reason": "a label has < 2 examples"}
+    scores = np.zeros((len(texts), n_classes))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, held_idx in splitter.split(np.zeros(len(y)), y):
+        fold_model = backend_cls(settings)
+        fold_model.fit([texts[i] for i in train_idx], y[train_idx], n_classes, seed)
+        scores[held_idx] = fold_model.decision_function([texts[i] for i in held_idx])
+    temperature = fit_temperature(scores, y)
+    return {"method": "temperature", "temperature": round(temperature, 6), "folds": folds}
+
+
+def training_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """sha256 over the training texts and labels (order-sensitive), as a hex string."""
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\x1f")
+        digest.update(label.encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise InvalidInputError("expected a list of texts, got a single str; wrap it in a list")
+    texts_list = list(texts)
+    if not texts_list:
+        raise EmptyInputError("no texts given; pass at least one text")
+    for i, text in enumerate(texts_list):
+        if not isinstance(text, str):
+            raise InvalidInputError(f"text {i} is a {type(text).__name__}, expected str")
+        if not text.strip():
+            raise EmptyInputError(f"text {i} is empty; every text needs some content")
+    return texts_list

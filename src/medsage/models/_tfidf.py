@@ -1,0 +1,232 @@
+"""The `tfidf` backend: word and character n-gram TF-IDF features and a linear model.
+
+Works for Chinese and English alike: text is normalised (`medsage.text.normalize`, numbers and
+units kept) and lower-cased; character n-grams need no segmentation, and word n-grams come from
+`medsage.text.tokenize` (jieba with the medical dictionary for Chinese). Inference is done with
+plain arrays (vocabulary, idf, coefficients), so a saved bundle needs no pickle and gives the
+same probabilities as the fitted object.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from medsage.errors import InvalidInputError
+from medsage.text import normalize, tokenize
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TfidfSettings:
+    """Hyper-parameters of the tfidf backend (saved in the bundle to rebuild it)."""
+
+    char_ngram_min: int = 1
+    char_ngram_max: int = 3
+    word_ngram_max: int = 2  # 0 turns word features off
+    min_df: int = 1
+    max_features_char: int = 200_000
+    max_features_word: int = 100_000
+    sublinear_tf: bool = True
+    model: str = "logreg"  # "logreg" (multinomial logistic regression) or "svm" (linear SVM)
+    C: float = 10.0
+    class_weight: str | None = "balanced"
+    max_iter: int = 300
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TfidfSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown tfidf setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        settings = cls(**values)
+        if not 1 <= settings.char_ngram_min <= settings.char_ngram_max:
+            raise InvalidInputError("char n-gram range must satisfy 1 <= min <= max")
+        if settings.model not in ("logreg", "svm"):
+            raise InvalidInputError(f"model must be 'logreg' or 'svm', got {settings.model!r}")
+        if settings.C <= 0:
+            raise InvalidInputError(f"C must be > 0, got {settings.C}")
+        if settings.class_weight not in (None, "balanced"):
+            raise InvalidInputError("class_weight must be 'balanced' or None")
+        return settings
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _prepare(text: str) -> str:
+    return normalize(text).lower()
+
+
+def _word_analyzer(max_n: int) -> Any:
+    def analyze(text: str) -> list[str]:
+        tokens = tokenize(normalize(text), lowercase=True)
+        grams = list(tokens)
+        for n in range(2, max_n + 1):
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return grams
+
+    return analyze
+
+
+class TfidfBackend:
+    """Fit and apply TF-IDF features plus a linear model (logistic regression or SVM)."""
+
+    name = "tfidf"
+
+    def __init__(self, settings: TfidfSettings) -> None:
+        self.settings = settings
+        self.vocab_char: list[str] = []
+        self.vocab_word: list[str] = []
+        self.idf: np.ndarray = np.zeros(0)
+        self.coef: np.ndarray = np.zeros((0, 0))
+        self.intercept: np.ndarray = np.zeros(0)
+
+    # -- features -------------------------------------------------------------------------
+    def _vectorizers(self, vocab_char: list[str] | None, vocab_word: list[str] | None) -> list[Any]:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        s = self.settings
+        vecs = [
+            CountVectorizer(
+                analyzer="char",
+                ngram_range=(s.char_ngram_min, s.char_ngram_max),
+                preprocessor=_prepare,
+                lowercase=False,
+                min_df=s.min_df,
+                max_features=s.max_features_char,
+                vocabulary=vocab_char,
+                dtype=np.float64,
+            )
+        ]
+        if s.word_ngram_max > 0:
+            vecs.append(
+                CountVectorizer(
+                    analyzer=_word_analyzer(s.word_ngram_max),
+                    min_df=s.min_df,
+                    max_features=s.max_features_word,
+                    vocabulary=vocab_word,
+                    dtype=np.float64,
+                )
+            )
+        return vecs
+
+    def _weight(self, counts: Any) -> Any:
+        from sklearn.preprocessing import normalize as l2_normalize
+
+        x = counts.tocsr().astype(np.float64)
+        if self.settings.sublinear_tf:
+            x.data = np.log(x.data) + 1.0
+        x = x.multiply(self.idf).tocsr()
+        return l2_normalize(x, norm="l2", copy=False)
+
+    def transform(self, texts: list[str]) -> Any:
+        """TF-IDF matrix (sparse, rows L2-normalised) for `texts`."""
+        from scipy.sparse import hstack
+
+        vecs = self._vectorizers(self.vocab_char, self.vocab_word or None)
+        counts = hstack([v.transform(texts) for v in vecs]).tocsr()
+        return self._weight(counts)
+
+    # -- fit / apply ----------------------------------------------------------------------
+    def fit(self, texts: list[str], y: np.ndarray, n_classes: int, seed: int) -> None:
+        """Learn vocabulary, idf and a linear model on `texts` with class indices `y`."""
+        from scipy.sparse import hstack
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
+        vecs = self._vectorizers(None, None)
+        blocks = []
+        for vec in vecs:
+            try:
+                blocks.append(vec.fit_transform(texts))
+            except ValueError as exc:  # "empty vocabulary"
+                raise InvalidInputError(
+                    f"no features could be built from the texts ({exc})"
+                ) from None
+        self.vocab_char = _vocabulary_list(vecs[0])
+        self.vocab_word = _vocabulary_list(vecs[1]) if len(vecs) > 1 else []
+        counts = hstack(blocks).tocsr()
+        n_docs = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        # Smoothed idf as in scikit-learn: ln((1 + n) / (1 + df)) + 1.
+        self.idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        x = self._weight(counts)
+        model: Any
+        if self.settings.model == "svm":
+            model = LinearSVC(
+                C=self.settings.C,
+                class_weight=self.settings.class_weight,
+                max_iter=self.settings.max_iter * 10,
+                random_state=seed,
+            )
+        else:
+            model = LogisticRegression(
+                C=self.settings.C,
+                solver="saga",
+                max_iter=self.settings.max_iter,
+                tol=1e-3,
+                class_weight=self.settings.class_weight,
+                random_state=seed,
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x, y)
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+        if n_classes == 2 and coef.shape[0] == 1:
+            # A binary linear model scores one class: softmax over (0, z) is its sigmoid.
+            coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+            intercept = np.array([0.0, intercept[0]])
+        self.coef, self.intercept = coef, intercept
+        logger.info("tfidf: %d char + %d word features", len(self.vocab_char), len(self.vocab_word))
+
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        """Class scores (n_texts, n_classes); softmax of these is the probability."""
+        x = self.transform(texts)
+        scores: np.ndarray = np.asarray(x @ self.coef.T) + self.intercept
+        return scores
+
+    # -- persistence ----------------------------------------------------------------------
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        arrays = {
+            "idf": self.idf.astype(np.float64),
+            "coef": self.coef.astype(np.float64),
+            "intercept": self.intercept.astype(np.float64),
+        }
+        return arrays, {"vocab_char": self.vocab_char, "vocab_word": self.vocab_word}
+
+    @classmethod
+    def from_arrays(
+        cls, settings: TfidfSettings, arrays: dict[str, np.ndarray], tables: dict[str, list[str]]
+    ) -> TfidfBackend:
+        backend = cls(settings)
+        backend.idf = arrays["idf"]
+        backend.coef = arrays["coef"]
+        backend.intercept = arrays["intercept"]
+        backend.vocab_char = tables["vocab_char"]
+        backend.vocab_word = tables["vocab_word"]
+        n_features = len(backend.vocab_char) + len(backend.vocab_word)
+        if backend.idf.shape != (n_features,) or backend.coef.shape[1] != n_features:
+            raise InvalidInputError(
+                f"bundle arrays disagree: {n_features} vocabulary entries, "
+                f"idf {backend.idf.shape}, coef {backend.coef.shape}"
+            )
+        return backend
+
+
+def _vocabulary_list(vectorizer: Any) -> list[str]:
+    """The fitted vocabulary as a list ordered by column index."""
+    vocab: dict[str, int] = vectorizer.vocabulary_
+    ordered = [""] * len(vocab)
+    for term, column in vocab.items():
+        ordered[column] = term
+    return ordered

@@ -1,0 +1,1 @@
+"""Package data: lexicons, rules and the demo set (read with importlib.resources)."""

@@ -1,0 +1,20 @@
+"""Clinical text preparation for Chinese and English: normalise, split, segment, measure."""
+
+from __future__ import annotations
+
+from medsage.text._language import detect_language
+from medsage.text._measurements import Measurement, find_measurements
+from medsage.text._normalize import normalize
+from medsage.text._segment import segment_words, tokenize
+from medsage.text._sentences import sentence_spans, split_sentences
+
+__all__ = [
+    "Measurement",
+    "detect_language",
+    "find_measurements",
+    "normalize",
+    "segment_words",
+    "sentence_spans",
+    "split_sentences",
+    "tokenize",
+]
