@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from medsage.models._bundle import Bundle, load_bundle, read_manifest, save_bundle
 from medsage.models._classifier import BACKENDS, TextClassifier, training_fingerprint
+from medsage.models._selection import TFIDF_GRID, SelectionResult, select_settings
 from medsage.models._tfidf import TfidfSettings
 from medsage.models._training import (
     Prediction,
@@ -16,8 +17,10 @@ from medsage.models._training import (
 
 __all__ = [
     "BACKENDS",
+    "TFIDF_GRID",
     "Bundle",
     "Prediction",
+    "SelectionResult",
     "TextClassifier",
     "TfidfSettings",
     "TrainingRun",
@@ -26,6 +29,7 @@ __all__ = [
     "predict_texts",
     "read_manifest",
     "save_bundle",
+    "select_settings",
     "train_text_classifier",
     "training_fingerprint",
     "write_classifier_report",

@@ -71,7 +71,8 @@ def test_when_saved_then_bundle_has_manifest_and_no_pickle(
     assert manifest["labels"] == ["cardiac", "metabolic", "respiratory"]
     assert manifest["training_data"]["n_examples"] == 18
     assert len(manifest["training_data"]["fingerprint"]) == 64
-    assert manifest["settings"]["C"] == 10.0
+    assert manifest["settings"]["model"] == "svm"
+    assert manifest["calibration"]["method"] == "temperature"
     names = sorted(p.name for p in (tmp_path / "model").iterdir())
     assert names == [
         "coef.npy",
