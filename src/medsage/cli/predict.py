@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from medsage.cli._common import emit_json, handles_errors, stdout
+from medsage.cli._common import emit_json, handles_errors, stderr, stdout
 from medsage.datasets import load_texts
 from medsage.errors import InvalidInputError
 from medsage.models import TextClassifier, predict_texts
@@ -35,6 +35,9 @@ def predict(
         for prediction in predictions:
             emit_json(prediction.to_dict())
         return
+    for number, prediction in enumerate(predictions, start=1):
+        for reason in prediction.warnings:
+            stderr.print(f"[yellow]warning:[/] text {number}: {reason}", highlight=False)
     table = Table("text", "label", "probability", show_lines=False)
     for prediction in predictions:
         shown = prediction.text if len(prediction.text) <= 80 else prediction.text[:77] + "..."

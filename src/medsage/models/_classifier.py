@@ -15,6 +15,7 @@ from medsage.evaluation import fit_temperature, softmax
 from medsage.models._bundle import Bundle, load_bundle, save_bundle
 from medsage.models._tfidf import TfidfBackend, TfidfSettings
 from medsage.registry import Registry
+from medsage.text import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class TextClassifier:
         self.settings_ = settings
         self.fingerprint_ = training_fingerprint(texts_list, labels_list)
         self.n_train_ = len(texts_list)
+        self.languages_ = language_counts(texts_list)
         self.metrics_: dict[str, Any] = {}
         return self
 
@@ -117,7 +119,11 @@ class TextClassifier:
                 "seed": self.seed,
                 "calibration": self.calibration_,
                 "preprocessing": {"normalize": "medsage.text.normalize", "lowercase": True},
-                "training_data": {"fingerprint": self.fingerprint_, "n_examples": self.n_train_},
+                "training_data": {
+                    "fingerprint": self.fingerprint_,
+                    "n_examples": self.n_train_,
+                    "languages": self.languages_,
+                },
                 "metrics": self.metrics_,
             },
             arrays=arrays,
@@ -152,8 +158,39 @@ class TextClassifier:
         training = dict(meta.get("training_data", {}))
         clf.fingerprint_ = str(training.get("fingerprint", ""))
         clf.n_train_ = int(training.get("n_examples", 0))
+        clf.languages_ = {str(k): int(v) for k, v in dict(training.get("languages", {})).items()}
         clf.metrics_ = dict(meta.get("metrics", {}))
         return clf
+
+    def input_warnings(self, texts: Sequence[str]) -> list[list[str]]:
+        """Reasons, per text, why a prediction may be meaningless (empty list when none).
+
+        A text in a language the model never saw in training (Chinese for an English-only
+        model, or the reverse), or one that shares no word with the training data, gets a
+        prediction that is little more than the label prior: we say so instead of staying
+        silent.
+        """
+        self._check_fitted()
+        trained = {lang for lang, n in self.languages_.items() if n > 0}
+        has_cjk = bool(trained & {"zh", "mixed"})
+        has_en = bool(trained & {"en", "mixed"})
+        known = self.model_.known_word_share(_check_texts(texts))
+        out: list[list[str]] = []
+        for text, share in zip(texts, known, strict=True):
+            reasons = []
+            lang = detect_language(text)
+            if trained and (
+                (lang in ("zh", "mixed") and not has_cjk) or (lang == "en" and not has_en)
+            ):
+                seen = ", ".join(sorted(trained))
+                reasons.append(
+                    f"the text looks {LANGUAGE_NAMES[lang]} but the model was trained on "
+                    f"{seen} texts only; the prediction is unreliable"
+                )
+            if share == 0.0:
+                reasons.append("none of the text's words occur in the training data")
+            out.append(reasons)
+        return out
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -187,6 +224,18 @@ def _out_of_fold_temperature(
         scores[held_idx] = fold_model.decision_function([texts[i] for i in held_idx])
     temperature = fit_temperature(scores, y)
     return {"method": "temperature", "temperature": round(temperature, 6), "folds": folds}
+
+
+LANGUAGE_NAMES = {"zh": "Chinese", "en": "English", "mixed": "mixed Chinese-English"}
+
+
+def language_counts(texts: Sequence[str]) -> dict[str, int]:
+    """How many texts `detect_language` puts in each language."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        lang = detect_language(text)
+        counts[lang] = counts.get(lang, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def training_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:

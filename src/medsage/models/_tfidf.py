@@ -99,6 +99,7 @@ class TfidfBackend:
         self.idf: np.ndarray = np.zeros(0)
         self.coef: np.ndarray = np.zeros((0, 0))
         self.intercept: np.ndarray = np.zeros(0)
+        self._word_set: frozenset[str] | None = None
 
     # -- features -------------------------------------------------------------------------
     def _vectorizers(self, vocab_char: list[str] | None, vocab_word: list[str] | None) -> list[Any]:
@@ -145,6 +146,19 @@ class TfidfBackend:
         vecs = self._vectorizers(self.vocab_char, self.vocab_word or None)
         counts = hstack([v.transform(texts) for v in vecs]).tocsr()
         return self._weight(counts)
+
+    def known_word_share(self, texts: list[str]) -> list[float | None]:
+        """Share of each text's word tokens seen in training (None: no word tokens at all)."""
+        if self._word_set is None:
+            self._word_set = frozenset(t for t in self.vocab_word if " " not in t)
+        shares: list[float | None] = []
+        for text in texts:
+            tokens = _word_tokens(text)
+            if not tokens or not self._word_set:
+                shares.append(None)
+            else:
+                shares.append(sum(t in self._word_set for t in tokens) / len(tokens))
+        return shares
 
     # -- fit / apply ----------------------------------------------------------------------
     def fit(self, texts: list[str], y: np.ndarray, n_classes: int, seed: int) -> None:

@@ -43,9 +43,18 @@ class Prediction:
     text: str
     label: str
     probabilities: dict[str, float]
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "label": self.label, "probabilities": self.probabilities}
+        """`{"text", "label", "probabilities"}`, plus `"warnings"` when there are any."""
+        out: dict[str, Any] = {
+            "text": self.text,
+            "label": self.label,
+            "probabilities": self.probabilities,
+        }
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 def _noop(_: str) -> None:
@@ -94,12 +103,14 @@ def evaluate_classifier(model: TextClassifier, data: TextDataset) -> EvaluationR
 def predict_texts(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
     """Predictions with the full probability table, labels in the model's order."""
     proba = model.predict_proba(texts)
+    warnings = model.input_warnings(texts)
     out = []
-    for text, row in zip(texts, proba, strict=True):
+    for text, row, reasons in zip(texts, proba, warnings, strict=True):
         probabilities = {
             label: round(float(p), 6) for label, p in zip(model.classes_, row, strict=True)
         }
-        out.append(Prediction(text, model.classes_[int(row.argmax())], probabilities))
+        label = model.classes_[int(row.argmax())]
+        out.append(Prediction(text, label, probabilities, tuple(reasons)))
     return out
 
 

@@ -216,3 +216,24 @@ def test_when_version_then_printed() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == "medsage 0.1.0"
+
+
+def test_when_predict_gets_unknown_words_then_json_carries_warning(model_dir: Path) -> None:
+    result = runner.invoke(app, ["predict", "--model", str(model_dir), "--json", "zzz qqq"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    assert row["warnings"] == ["none of the text's words occur in the training data"]
+
+
+def test_when_model_written_by_newer_version_then_exit_2(model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    newer = tmp_path / "newer"
+    shutil.copytree(model_dir, newer)
+    manifest = json.loads((newer / "medsage.json").read_text())
+    manifest.update(format_version=99, medsage_version="9.9.9")
+    (newer / "medsage.json").write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["predict", "--model", str(newer), "chest pain"])
+    assert result.exit_code == 2
+    assert "written by a newer MedSage (9.9.9, bundle format 99)" in result.output
+    assert "Traceback" not in result.output

@@ -188,3 +188,24 @@ def test_when_pickled_array_in_bundle_then_refused(fitted: TextClassifier, tmp_p
     np.save(tmp_path / "model" / "idf.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ModelBundleError, match="could not be read"):
         TextClassifier.load(tmp_path / "model")
+
+
+def test_when_text_in_language_never_trained_then_warned() -> None:
+    english = ["chest pain and sweating", "crushing chest pressure", "cough and fever", "wet cough"]
+    clf = TextClassifier().fit(english, ["cardiac", "cardiac", "resp", "resp"])
+    assert clf.languages_ == {"en": 4}
+    warnings = clf.input_warnings(["患者胸痛两小时", "chest pain", "zzz qqq"])
+    assert warnings == [
+        [
+            "the text looks Chinese but the model was trained on en texts only; "
+            "the prediction is unreliable",
+            "none of the text's words occur in the training data",
+        ],
+        [],
+        ["none of the text's words occur in the training data"],
+    ]
+
+
+def test_when_bilingual_model_then_no_language_warning(fitted: TextClassifier) -> None:
+    assert fitted.languages_ == {"en": 9, "zh": 9}
+    assert fitted.input_warnings(["胸痛大汗", "chest pain"]) == [[], []]
