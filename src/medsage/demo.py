@@ -23,7 +23,7 @@ from medsage.models import (
     train_text_classifier,
     write_classifier_report,
 )
-from medsage.models._training import Progress, _noop
+from medsage.models._training import Progress, no_progress
 from medsage.settings import get_settings
 
 # Cases in a style the demo set does not use, to show predictions on new text.
@@ -76,7 +76,7 @@ def load_demo_cases() -> TextDataset:
 
 
 def run_demo(
-    out: str | Path | None = None, *, seed: int = 0, progress: Progress = _noop
+    out: str | Path | None = None, *, seed: int = 0, progress: Progress = no_progress
 ) -> DemoResult:
     """Split the demo set 75/25, train the tfidf classifier, evaluate, predict, write a report.
 

@@ -13,17 +13,21 @@ import numpy as np
 from medsage.models import TextClassifier
 
 
-def test_when_demo_runs_in_fresh_home_then_model_report_and_predictions(tmp_path: Path) -> None:
-    env = {**os.environ, "MEDSAGE_HOME": str(tmp_path / "home")}
+def _run_demo(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "medsage", "demo", "--json"],
+        [sys.executable, "-m", "medsage", "demo", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "MEDSAGE_HOME": str(home)},
         check=False,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_when_demo_runs_in_fresh_home_then_model_report_and_predictions(tmp_path: Path) -> None:
+    proc = _run_demo(tmp_path / "home", "--json")
     payload = json.loads(proc.stdout)
     demo_dir = tmp_path / "home" / "demo"
     assert payload["model"] == str(demo_dir / "model")
@@ -46,15 +50,6 @@ def test_when_demo_runs_in_fresh_home_then_model_report_and_predictions(tmp_path
 
 
 def test_when_demo_prints_plainly_then_says_where_report_is(tmp_path: Path) -> None:
-    env = {**os.environ, "MEDSAGE_HOME": str(tmp_path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "medsage", "demo", "--out", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = _run_demo(tmp_path, "--out", str(tmp_path / "d"))
     assert f"HTML report:  {tmp_path / 'd' / 'report.html'}" in proc.stdout
     assert "not for clinical use" in proc.stdout

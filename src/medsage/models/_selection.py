@@ -11,7 +11,7 @@ import numpy as np
 from medsage.datasets import TextDataset
 from medsage.errors import InvalidInputError
 from medsage.models._classifier import TextClassifier
-from medsage.models._training import Progress, _noop
+from medsage.models._training import Progress, no_progress
 
 # A small grid that covers what mattered on our benchmarks: loss (SVM or logistic) and class
 # weights (long-tailed label sets such as CHIP-CTC). Word and character n-grams stay on.
@@ -50,7 +50,7 @@ def select_settings(
     metric: str = "accuracy",
     folds: int = 3,
     seed: int = 0,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
 ) -> SelectionResult:
     """Score every settings dict in `grid` by k-fold CV on `data`; never touches a test split.
 

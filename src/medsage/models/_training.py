@@ -57,8 +57,8 @@ class Prediction:
         return out
 
 
-def _noop(_: str) -> None:
-    return None
+def no_progress(_: str) -> None:
+    """A progress callback that shows nothing."""
 
 
 def train_text_classifier(
@@ -69,7 +69,7 @@ def train_text_classifier(
     backend: str = "tfidf",
     seed: int = 0,
     params: dict[str, Any] | None = None,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
 ) -> TrainingRun:
     """Fit a classifier on `train`, evaluate it on `dev` when given, save the bundle to `out`."""
     progress(f"fitting {backend} on {len(train)} examples")
