@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from medsage.models._bundle import Bundle, load_bundle, read_manifest, save_bundle
-from medsage.models._classifier import BACKENDS, TextClassifier, training_fingerprint
+from medsage.models._backend import BACKENDS
+from medsage.models._bundle import read_manifest, save_bundle
+from medsage.models._classifier import TextClassifier, training_fingerprint
 from medsage.models._selection import TFIDF_GRID, SelectionResult, select_settings
 from medsage.models._tfidf import TfidfSettings
 from medsage.models._training import (
@@ -18,14 +19,12 @@ from medsage.models._training import (
 __all__ = [
     "BACKENDS",
     "TFIDF_GRID",
-    "Bundle",
     "Prediction",
     "SelectionResult",
     "TextClassifier",
     "TfidfSettings",
     "TrainingRun",
     "evaluate_classifier",
-    "load_bundle",
     "predict_texts",
     "read_manifest",
     "save_bundle",

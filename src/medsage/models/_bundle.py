@@ -1,12 +1,13 @@
-"""The model bundle: a folder with `medsage.json` plus plain arrays. Nothing is pickled.
+"""The model bundle: a folder with `medsage.json` plus weight files. Nothing is pickled.
 
 Layout::
 
     model/
-      medsage.json        kind, format_version, medsage_version, labels, settings, metrics,
-                          training fingerprint, created_at, arrays (name -> file)
-      *.npy               numeric arrays, loaded with allow_pickle=False
-      *.json              string tables (vocabularies)
+      medsage.json        kind, format_version, medsage_version, created_at, labels, settings,
+                          metrics, training fingerprint, files (the weight files, each checked
+                          on load)
+      ...                 weights the backend writes: `.npy` arrays (allow_pickle=False),
+                          `.json` tables, `.safetensors` tensors, tokenizer files
 
 Writes go to a temporary sibling folder that is renamed into place, so a crash never leaves a
 half-written bundle.
@@ -18,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,21 +33,14 @@ MANIFEST = "medsage.json"
 FORMAT_VERSION = 1
 
 
-@dataclass
-class Bundle:
-    """What a bundle holds in memory: metadata, arrays and string tables."""
+def save_bundle(
+    path: str | Path, *, kind: str, meta: dict[str, Any], write_files: Callable[[Path], None]
+) -> Path:
+    """Write a bundle folder at `path` atomically; an existing bundle there is replaced.
 
-    kind: str
-    meta: dict[str, Any]
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    tables: dict[str, list[str]] = field(default_factory=dict)
-
-
-def save_bundle(bundle: Bundle, path: str | Path) -> Path:
-    """Write `bundle` to the folder `path` atomically; an existing bundle there is replaced.
-
-    Raises ModelBundleError if `path` exists and is something other than a MedSage bundle
-    (we never delete a folder we did not write).
+    `write_files(folder)` writes the weight files into the (temporary) folder. Raises
+    ModelBundleError if `path` exists and is something other than a MedSage bundle (we never
+    delete a folder we did not write).
     """
     target = Path(path)
     is_bundle = target.is_dir() and (target / MANIFEST).is_file()
@@ -57,25 +51,18 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        files: dict[str, str] = {}
-        for name, array in bundle.arrays.items():
-            filename = f"{name}.npy"
-            np.save(tmp / filename, np.ascontiguousarray(array), allow_pickle=False)
-            files[name] = filename
-        for name, table in bundle.tables.items():
-            filename = f"{name}.json"
-            (tmp / filename).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
-            files[name] = filename
+        write_files(tmp)
+        files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         manifest = {
-            "kind": bundle.kind,
+            "kind": kind,
             "format_version": FORMAT_VERSION,
             "medsage_version": __version__,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **bundle.meta,
+            **meta,
             "files": files,
         }
         (tmp / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False), encoding="utf-8"
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -91,8 +78,8 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     return target
 
 
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    """Read and check `medsage.json` of the bundle at `path`."""
+def read_manifest(path: str | Path, *, expected_kind: str | None = None) -> dict[str, Any]:
+    """Read and check `medsage.json` of the bundle at `path` (version, kind, listed files)."""
     folder = Path(path)
     if not folder.is_dir():
         raise ModelBundleError(
@@ -114,28 +101,30 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             f"format {version}); this MedSage {__version__} reads format {FORMAT_VERSION} or "
             "older: upgrade medsage"
         )
+    kind = manifest.get("kind")
+    if expected_kind is not None and kind != expected_kind:
+        raise ModelBundleError(f"{folder} holds a {kind!r} bundle, expected {expected_kind!r}")
+    for name in manifest.get("files", []):
+        if not (folder / str(name)).is_file():
+            raise ModelBundleError(f"{folder} is incomplete: {name} is missing")
     return manifest
 
 
-def load_bundle(path: str | Path, *, expected_kind: str | None = None) -> Bundle:
-    """Load a bundle folder written by `save_bundle` (arrays with allow_pickle=False)."""
-    folder = Path(path)
-    manifest = read_manifest(folder)
-    kind = str(manifest.get("kind"))
-    if expected_kind is not None and kind != expected_kind:
-        raise ModelBundleError(f"{folder} holds a {kind!r} bundle, expected {expected_kind!r}")
-    arrays: dict[str, np.ndarray] = {}
-    tables: dict[str, list[str]] = {}
-    for name, filename in dict(manifest.get("files", {})).items():
-        file = folder / str(filename)
-        if not file.is_file():
-            raise ModelBundleError(f"{folder} is incomplete: {filename} is missing")
-        try:
-            if file.suffix == ".npy":
-                arrays[name] = np.load(file, allow_pickle=False)
-            else:
-                tables[name] = list(json.loads(file.read_text(encoding="utf-8")))
-        except (ValueError, OSError) as exc:
-            raise ModelBundleError(f"{file} could not be read ({exc})") from None
-    meta = {k: v for k, v in manifest.items() if k not in ("kind", "files")}
-    return Bundle(kind=kind, meta=meta, arrays=arrays, tables=tables)
+def load_array(file: Path) -> np.ndarray:
+    """A `.npy` array, refusing pickled objects."""
+    try:
+        array: np.ndarray = np.load(file, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ModelBundleError(f"{file} could not be read ({exc})") from None
+    return array
+
+
+def load_json_table(file: Path) -> list[str]:
+    """A JSON list of strings (a vocabulary)."""
+    try:
+        table = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
+        raise ModelBundleError(f"{file} could not be read ({exc})") from None
+    if not isinstance(table, list):
+        raise ModelBundleError(f"{file} should hold a JSON list")
+    return [str(x) for x in table]

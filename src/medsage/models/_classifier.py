@@ -12,17 +12,15 @@ import numpy as np
 
 from medsage.errors import EmptyInputError, InvalidInputError, ModelBundleError, NotFittedError
 from medsage.evaluation import fit_temperature, softmax
-from medsage.models._bundle import Bundle, load_bundle, save_bundle
-from medsage.models._tfidf import TfidfBackend, TfidfSettings
-from medsage.registry import Registry
+from medsage.models._backend import BACKENDS, ClassifierBackend, Progress
+from medsage.models._bundle import read_manifest, save_bundle
+from medsage.models._tfidf import TfidfBackend
 from medsage.text import detect_language
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_KIND = "text-classifier"
-BACKENDS: Registry[type[TfidfBackend]] = Registry("classifier backend")
 BACKENDS.register("tfidf")(TfidfBackend)
-SETTINGS_TYPES: dict[str, type[TfidfSettings]] = {"tfidf": TfidfSettings}
 
 
 class TextClassifier:
@@ -32,10 +30,11 @@ class TextClassifier:
     learned state ends in `_`.
 
     Args:
-        backend: a name from `BACKENDS` ("tfidf").
+        backend: a name from `BACKENDS` ("tfidf", "transformer").
         seed: seed of every stochastic step.
-        calibrate: fit a softmax temperature on out-of-fold scores (3-fold, on the training
-            data only) so that probabilities match observed accuracy; costs 3 extra fits.
+        calibrate: fit a softmax temperature so that probabilities match observed accuracy:
+            on out-of-fold training scores for tfidf (3 extra fits), on the dev data for
+            backends too costly to refit (none without dev data).
         **params: backend settings (for tfidf see `TfidfSettings`, e.g. ``C=10``).
 
     Example:
@@ -53,10 +52,24 @@ class TextClassifier:
         self.params = params
 
     # -- training -------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
-        """Train on `texts` with one label each; returns self."""
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        dev: tuple[Sequence[str], Sequence[str]] | None = None,
+        progress: Progress | None = None,
+    ) -> TextClassifier:
+        """Train on `texts` with one label each; returns self.
+
+        Args:
+            dev: optional (texts, labels) held out from training: backends that train for
+                several epochs stop early on it, and backends too costly to refit (the
+                transformer) fit their softmax temperature on it.
+            progress: callback that receives one-line status messages.
+        """
         backend_cls = BACKENDS.get(self.backend)
-        settings = SETTINGS_TYPES[self.backend].from_dict(dict(self.params))
+        settings = backend_cls.settings_from_dict(dict(self.params))
         texts_list = _check_texts(texts)
         labels_list = [str(label) for label in labels]
         if len(labels_list) != len(texts_list):
@@ -71,13 +84,33 @@ class TextClassifier:
             )
         index = {label: i for i, label in enumerate(classes)}
         y = np.array([index[label] for label in labels_list], dtype=np.int64)
-        model = backend_cls(settings)
-        model.fit(texts_list, y, n_classes=len(classes), seed=self.seed)
+        dev_data = None
+        if dev is not None:
+            dev_texts = _check_texts(dev[0])
+            if len(dev[1]) != len(dev_texts):
+                raise InvalidInputError(f"dev has {len(dev_texts)} texts but {len(dev[1])} labels")
+            # Dev rows whose label never occurs in training cannot guide training; they still
+            # count (as errors) when the caller evaluates on dev.
+            keep = [i for i, label in enumerate(dev[1]) if str(label) in index]
+            if keep:
+                dev_data = (
+                    [dev_texts[i] for i in keep],
+                    np.array([index[str(dev[1][i])] for i in keep], dtype=np.int64),
+                )
+        model: ClassifierBackend = backend_cls(settings)
+        model.fit(texts_list, y, len(classes), self.seed, dev=dev_data, progress=progress or _quiet)
         self.calibration_: dict[str, Any] = {"method": "none", "temperature": 1.0}
-        if self.calibrate:
+        if self.calibrate and backend_cls.cv_calibration:
             self.calibration_ = _out_of_fold_temperature(
                 backend_cls, settings, texts_list, y, len(classes), self.seed
             )
+        elif self.calibrate and dev_data is not None:
+            temperature = fit_temperature(model.decision_function(dev_data[0]), dev_data[1])
+            self.calibration_ = {
+                "method": "temperature",
+                "temperature": round(temperature, 6),
+                "fitted_on": f"dev ({len(dev_data[0])} texts)",
+            }
         self.classes_: list[str] = classes
         self.model_ = model
         self.settings_ = settings
@@ -109,45 +142,40 @@ class TextClassifier:
         self._check_fitted()
         if metrics is not None:
             self.metrics_ = metrics
-        arrays, tables = self.model_.to_arrays()
-        bundle = Bundle(
-            kind=BUNDLE_KIND,
-            meta={
-                "backend": self.backend,
-                "labels": self.classes_,
-                "settings": self.settings_.to_dict(),
-                "seed": self.seed,
-                "calibration": self.calibration_,
-                "preprocessing": {"normalize": "medsage.text.normalize", "lowercase": True},
-                "training_data": {
-                    "fingerprint": self.fingerprint_,
-                    "n_examples": self.n_train_,
-                    "languages": self.languages_,
-                },
-                "metrics": self.metrics_,
+        meta = {
+            "backend": self.backend,
+            "labels": self.classes_,
+            "settings": self.settings_.to_dict(),
+            "seed": self.seed,
+            "calibration": self.calibration_,
+            "preprocessing": {"normalize": "medsage.text.normalize"},
+            "training_data": {
+                "fingerprint": self.fingerprint_,
+                "n_examples": self.n_train_,
+                "languages": self.languages_,
             },
-            arrays=arrays,
-            tables=tables,
-        )
-        return save_bundle(bundle, path)
+            "metrics": self.metrics_,
+        }
+        return save_bundle(path, kind=BUNDLE_KIND, meta=meta, write_files=self.model_.write)
 
     @classmethod
     def load(cls, path: str | Path) -> TextClassifier:
-        """Load a bundle written by `save` (no pickle; arrays only)."""
-        bundle = load_bundle(path, expected_kind=BUNDLE_KIND)
-        meta = bundle.meta
+        """Load a bundle written by `save` (no pickle)."""
+        folder = Path(path)
+        meta = read_manifest(folder, expected_kind=BUNDLE_KIND)
         try:
             backend = str(meta["backend"])
             labels = [str(label) for label in meta["labels"]]
-            settings = SETTINGS_TYPES[backend].from_dict(dict(meta["settings"]))
-            model = BACKENDS.get(backend).from_arrays(settings, bundle.arrays, bundle.tables)
+            backend_cls = BACKENDS.get(backend)
+            settings = backend_cls.settings_from_dict(dict(meta["settings"]))
+            model: ClassifierBackend = backend_cls.read(settings, folder)
         except (KeyError, TypeError, InvalidInputError) as exc:
             raise ModelBundleError(
                 f"{path} is not a valid text-classifier bundle ({exc})"
             ) from None
-        if model.coef.shape[0] != len(labels):
+        if model.n_classes != len(labels):
             raise ModelBundleError(
-                f"{path}: {len(labels)} labels but weights for {model.coef.shape[0]} classes"
+                f"{path}: {len(labels)} labels but weights for {model.n_classes} classes"
             )
         clf = cls(backend, seed=int(meta.get("seed", 0)), **settings.to_dict())
         clf.classes_ = labels
@@ -200,9 +228,13 @@ class TextClassifier:
 CALIBRATION_FOLDS = 3
 
 
+def _quiet(_: str) -> None:
+    """Progress callback that shows nothing."""
+
+
 def _out_of_fold_temperature(
-    backend_cls: type[TfidfBackend],
-    settings: TfidfSettings,
+    backend_cls: Any,
+    settings: Any,
     texts: list[str],
     y: np.ndarray,
     n_classes: int,
@@ -219,7 +251,7 @@ def _out_of_fold_temperature(
     scores = np.zeros((len(texts), n_classes))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, held_idx in splitter.split(np.zeros(len(y)), y):
-        fold_model = backend_cls(settings)
+        fold_model: ClassifierBackend = backend_cls(settings)
         fold_model.fit([texts[i] for i in train_idx], y[train_idx], n_classes, seed)
         scores[held_idx] = fold_model.decision_function([texts[i] for i in held_idx])
     temperature = fit_temperature(scores, y)

@@ -10,14 +10,18 @@ same probabilities as the fitted object.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
-from medsage.errors import InvalidInputError
+from medsage.errors import InvalidInputError, ModelBundleError
+from medsage.models._bundle import load_array, load_json_table
 from medsage.text import normalize, tokenize
 
 logger = logging.getLogger(__name__)
@@ -90,7 +94,9 @@ def _word_analyzer(max_n: int) -> Any:
 class TfidfBackend:
     """Fit and apply TF-IDF features plus a linear model (logistic regression or SVM)."""
 
-    name = "tfidf"
+    name: ClassVar[str] = "tfidf"
+    # Refits are cheap: calibrate on out-of-fold training scores, leaving dev data untouched.
+    cv_calibration: ClassVar[bool] = True
 
     def __init__(self, settings: TfidfSettings) -> None:
         self.settings = settings
@@ -100,6 +106,10 @@ class TfidfBackend:
         self.coef: np.ndarray = np.zeros((0, 0))
         self.intercept: np.ndarray = np.zeros(0)
         self._word_set: frozenset[str] | None = None
+
+    @classmethod
+    def settings_from_dict(cls, values: dict[str, Any]) -> TfidfSettings:
+        return TfidfSettings.from_dict(values)
 
     # -- features -------------------------------------------------------------------------
     def _vectorizers(self, vocab_char: list[str] | None, vocab_word: list[str] | None) -> list[Any]:
@@ -161,8 +171,21 @@ class TfidfBackend:
         return shares
 
     # -- fit / apply ----------------------------------------------------------------------
-    def fit(self, texts: list[str], y: np.ndarray, n_classes: int, seed: int) -> None:
-        """Learn vocabulary, idf and a linear model on `texts` with class indices `y`."""
+    def fit(
+        self,
+        texts: list[str],
+        y: np.ndarray,
+        n_classes: int,
+        seed: int,
+        *,
+        dev: tuple[list[str], np.ndarray] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """Learn vocabulary, idf and a linear model on `texts` with class indices `y`.
+
+        `dev` and `progress` are accepted for the common backend interface; a linear model
+        needs neither (no early stopping, and fitting takes seconds).
+        """
         from scipy.sparse import hstack
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
@@ -221,31 +244,35 @@ class TfidfBackend:
         return scores
 
     # -- persistence ----------------------------------------------------------------------
-    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-        arrays = {
-            "idf": self.idf.astype(np.float64),
-            "coef": self.coef.astype(np.float64),
-            "intercept": self.intercept.astype(np.float64),
-        }
-        return arrays, {"vocab_char": self.vocab_char, "vocab_word": self.vocab_word}
+    def write(self, folder: Path) -> None:
+        """Write the learned arrays and vocabularies into `folder`."""
+        for name, array in (("idf", self.idf), ("coef", self.coef), ("intercept", self.intercept)):
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(array, dtype=np.float64))
+        for name, table in (("vocab_char", self.vocab_char), ("vocab_word", self.vocab_word)):
+            (folder / f"{name}.json").write_text(
+                json.dumps(table, ensure_ascii=False), encoding="utf-8"
+            )
 
     @classmethod
-    def from_arrays(
-        cls, settings: TfidfSettings, arrays: dict[str, np.ndarray], tables: dict[str, list[str]]
-    ) -> TfidfBackend:
+    def read(cls, settings: TfidfSettings, folder: Path) -> TfidfBackend:
+        """Rebuild a fitted backend from the files `write` produced."""
         backend = cls(settings)
-        backend.idf = arrays["idf"]
-        backend.coef = arrays["coef"]
-        backend.intercept = arrays["intercept"]
-        backend.vocab_char = tables["vocab_char"]
-        backend.vocab_word = tables["vocab_word"]
+        backend.idf = load_array(folder / "idf.npy")
+        backend.coef = load_array(folder / "coef.npy")
+        backend.intercept = load_array(folder / "intercept.npy")
+        backend.vocab_char = load_json_table(folder / "vocab_char.json")
+        backend.vocab_word = load_json_table(folder / "vocab_word.json")
         n_features = len(backend.vocab_char) + len(backend.vocab_word)
-        if backend.idf.shape != (n_features,) or backend.coef.shape[1] != n_features:
-            raise InvalidInputError(
-                f"bundle arrays disagree: {n_features} vocabulary entries, "
+        if backend.idf.shape != (n_features,) or backend.coef.shape[1:] != (n_features,):
+            raise ModelBundleError(
+                f"{folder}: bundle arrays disagree: {n_features} vocabulary entries, "
                 f"idf {backend.idf.shape}, coef {backend.coef.shape}"
             )
         return backend
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.coef.shape[0])
 
 
 def _vocabulary_list(vectorizer: Any) -> list[str]:

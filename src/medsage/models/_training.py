@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medsage.datasets import TextDataset
 from medsage.evaluation import EvaluationResult, evaluate, write_html_report
+from medsage.models._backend import Progress
 from medsage.models._classifier import TextClassifier
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,12 @@ def train_text_classifier(
     """Fit a classifier on `train`, evaluate it on `dev` when given, save the bundle to `out`."""
     progress(f"fitting {backend} on {len(train)} examples")
     started = time.perf_counter()
-    model = TextClassifier(backend, seed=seed, **(params or {})).fit(train.texts, train.labels)
+    model = TextClassifier(backend, seed=seed, **(params or {})).fit(
+        train.texts,
+        train.labels,
+        dev=None if dev is None else (dev.texts, dev.labels),
+        progress=progress,
+    )
     fit_seconds = time.perf_counter() - started
     dev_result = None
     metrics: dict[str, Any] = {}
