@@ -83,9 +83,11 @@ def run(name: str, data_dir: Path, device: str, epochs: int | None) -> dict[str,
     if epochs is not None:
         settings["epochs"] = epochs
     started = time.perf_counter()
-    messages: list[str] = []
     model = TextClassifier("transformer", seed=0, **settings).fit(
-        train.texts, train.labels, dev=(valid.texts, valid.labels), progress=messages.append
+        train.texts,
+        train.labels,
+        dev=(valid.texts, valid.labels),
+        progress=lambda message: print(f"  {name}: {message}", flush=True),
     )
     fit_seconds = time.perf_counter() - started
     uncalibrated_t = model.calibration_["temperature"]

@@ -34,6 +34,9 @@ def _nll(scores: npt.NDArray[np.float64], y_idx: npt.NDArray[np.int64], t: float
 def fit_temperature(scores: npt.ArrayLike, y_idx: npt.ArrayLike) -> float:
     """The temperature T in [0.01, 100] that minimises the NLL of `softmax(scores / T)`.
 
+    Returns 1.0 (no change) when every row is already classified correctly, since the NLL
+    then has no minimum: the held-out data cannot say how confident the model should be.
+
     Args:
         scores: held-out class scores (logits), shape (n_samples, n_classes).
         y_idx: true class index of each row.
@@ -50,6 +53,10 @@ def fit_temperature(scores: npt.ArrayLike, y_idx: npt.ArrayLike) -> float:
         raise InvalidInputError("fit_temperature got non-finite scores")
     if y.min() < 0 or y.max() >= s.shape[1]:
         raise InvalidInputError(f"class indices must lie in [0, {s.shape[1] - 1}]")
+    if (s.argmax(axis=1) == y).all():
+        # With every held-out prediction right, the NLL keeps falling as T -> 0: the data
+        # cannot tell how confident to be, so leave the scores as they are.
+        return 1.0
     found = minimize_scalar(
         lambda log_t: _nll(s, y, float(np.exp(log_t))),
         bounds=(np.log(T_MIN), np.log(T_MAX)),

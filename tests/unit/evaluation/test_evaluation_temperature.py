@@ -48,3 +48,8 @@ def test_when_scores_calibrated_by_construction_then_temperature_near_one() -> N
 def test_when_input_bad_then_clear_error(scores: np.ndarray, y: np.ndarray, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         fit_temperature(scores, y)
+
+
+def test_when_every_held_out_prediction_right_then_temperature_left_at_one() -> None:
+    scores = np.array([[3.0, 0.0], [0.0, 2.0], [1.0, 0.5]])
+    assert fit_temperature(scores, np.array([0, 1, 0])) == 1.0
