@@ -75,13 +75,26 @@ def summary(result: EvaluationResult) -> dict[str, Any]:
     }
 
 
-def run(name: str, data_dir: Path, device: str, epochs: int | None) -> dict[str, Any]:
+def run(
+    name: str,
+    data_dir: Path,
+    device: str,
+    epochs: int | None,
+    *,
+    e5_base: str | None = None,
+    with_tfidf: bool = True,
+    learning_rate: float | None = None,
+) -> dict[str, Any]:
     loader, base, primary, settings = TASKS[name]
+    if base == "e5" and e5_base is not None:
+        base = e5_base
     train_full, test = loader(data_dir)
     train, valid = stratified_split(train_full, test_size=0.1, seed=0)
     settings = {**settings, "base": base, "device": device}
     if epochs is not None:
         settings["epochs"] = epochs
+    if learning_rate is not None:
+        settings["learning_rate"] = learning_rate
     started = time.perf_counter()
     model = TextClassifier("transformer", seed=0, **settings).fit(
         train.texts,
@@ -107,6 +120,8 @@ def run(name: str, data_dir: Path, device: str, epochs: int | None) -> dict[str,
         "test": summary(calibrated),
         "test_ece_before_temperature": raw.ece,
     }
+    if not with_tfidf:  # e.g. on a GPU machine without jieba; compare with classification.py
+        return out
     tfidf = TextClassifier("tfidf", seed=0).fit(train_full.texts, train_full.labels)
     out["tfidf_same_split"] = summary(evaluate_classifier(tfidf, test))
     if name == "symptom2disease":
@@ -122,6 +137,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(TASKS), default=None)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--epochs", type=int, default=None, help="override every task's epochs")
+    parser.add_argument(
+        "--e5-base",
+        default=None,
+        help="checkpoint folder to use for 'e5' (e.g. a vocabulary-pruned copy)",
+    )
+    parser.add_argument("--no-tfidf", action="store_true", help="skip the tfidf comparison")
+    parser.add_argument("--learning-rate", type=float, default=None, help="override every task's")
     args = parser.parse_args()
     path = RESULTS_DIR / "transformers.json"
     payload: dict[str, Any] = (
@@ -130,15 +152,20 @@ def main() -> None:
     for name in args.only or list(TASKS):
         print(f"{name}: fine-tuning {TASKS[name][1]} ...", flush=True)
         payload["results"][name] = {
-            **run(name, args.data_dir, args.device, args.epochs),
+            **run(
+                name,
+                args.data_dir,
+                args.device,
+                args.epochs,
+                e5_base=args.e5_base,
+                with_tfidf=not args.no_tfidf,
+                learning_rate=args.learning_rate,
+            ),
             "command": " ".join(["python", "benchmarks/transformers.py", *sys.argv[1:]]),
             "environment": environment(),
         }
         r = payload["results"][name]
-        print(
-            f"{name}: transformer {r['test']} | tfidf {r['tfidf_same_split']}",
-            flush=True,
-        )
+        print(f"{name}: transformer {r['test']} | tfidf {r.get('tfidf_same_split')}", flush=True)
     write_result("transformers", payload)
 
 

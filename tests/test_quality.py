@@ -45,7 +45,8 @@ def test_when_medsage_imported_then_no_heavy_library_loaded() -> None:
     code = (
         "import sys, medsage, medsage.text, medsage.datasets, medsage.models, "
         "medsage.evaluation, medsage.cli.main\n"
-        "heavy = ['torch', 'sklearn', 'matplotlib', 'jieba', 'scipy', 'jinja2']\n"
+        "heavy = ['torch', 'sklearn', 'matplotlib', 'jieba', 'scipy', 'jinja2',\n"
+        "         'transformers', 'tokenizers', 'safetensors']\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -176,7 +176,7 @@ class TransformerBackend:
         base = resolve_base(self.settings.base)
         torch.manual_seed(seed)
         self.tokenizer = AutoTokenizer.from_pretrained(base)
-        encoder = AutoModel.from_pretrained(base)
+        encoder = AutoModel.from_pretrained(base).float()  # train in float32 whatever was saved
         self.network = build_network(encoder, n_classes, self.settings.dropout)
         self._n_classes = n_classes
         device = pick_device(self.settings.device)
