@@ -7,7 +7,7 @@ import logging
 import typer
 
 from medsage import __version__
-from medsage.cli import data, demo, evaluate, predict, train
+from medsage.cli import data, demo, evaluate, explain, predict, train
 
 app = typer.Typer(
     name="medsage",
@@ -20,6 +20,7 @@ app.add_typer(data.app, name="data")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
+app.command("explain")(explain.explain_command)
 app.command("demo")(demo.demo)
 
 

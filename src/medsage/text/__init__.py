@@ -5,7 +5,7 @@ from __future__ import annotations
 from medsage.text._language import detect_language
 from medsage.text._measurements import Measurement, find_measurements
 from medsage.text._normalize import normalize
-from medsage.text._segment import segment_words, tokenize
+from medsage.text._segment import segment_words, token_spans, tokenize
 from medsage.text._sentences import sentence_spans, split_sentences
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "segment_words",
     "sentence_spans",
     "split_sentences",
+    "token_spans",
     "tokenize",
 ]

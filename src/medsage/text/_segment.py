@@ -79,25 +79,34 @@ def tokenize(text: str, *, lowercase: bool = True) -> list[str]:
     Punctuation is dropped; "160/100", "7.2%", "HbA1c" and "mmHg" each stay one token.
     Chinese runs are segmented by `segment_words`.
     """
+    return [
+        text[start:end].lower() if lowercase else text[start:end]
+        for start, end in token_spans(text)
+    ]
+
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets in `text` of the tokens `tokenize` returns, in order."""
     if not isinstance(text, str):
         raise InvalidInputError(f"tokenize expects a str, got {type(text).__name__}")
-    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
     position = 0
     for term in _mixed_terms().finditer(text):
-        tokens.extend(_tokenize_plain(text[position : term.start()], lowercase))
-        tokens.append(term.group().lower() if lowercase else term.group())
+        spans.extend(_plain_spans(text, position, term.start()))
+        spans.append((term.start(), term.end()))
         position = term.end()
-    tokens.extend(_tokenize_plain(text[position:], lowercase))
-    return tokens
+    spans.extend(_plain_spans(text, position, len(text)))
+    return spans
 
 
-def _tokenize_plain(text: str, lowercase: bool) -> list[str]:
-    tokens: list[str] = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        piece = match.group()
-        if kind == "cjk":
-            tokens.extend(_tokenizer().lcut(piece, HMM=True))
+def _plain_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(text, begin, end):
+        if match.lastgroup == "cjk":
+            spans.extend(
+                (match.start() + a, match.start() + b)
+                for _word, a, b in _tokenizer().tokenize(match.group(), HMM=True)
+            )
         else:
-            tokens.append(piece.lower() if lowercase else piece)
-    return tokens
+            spans.append(match.span())
+    return spans
