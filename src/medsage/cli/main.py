@@ -7,7 +7,7 @@ import logging
 import typer
 
 from medsage import __version__
-from medsage.cli import data, demo, evaluate, explain, predict, train
+from medsage.cli import data, demo, evaluate, explain, predict, pretrain, train
 
 app = typer.Typer(
     name="medsage",
@@ -21,6 +21,7 @@ app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
 app.command("explain")(explain.explain_command)
+app.command("pretrain")(pretrain.pretrain_command)
 app.command("demo")(demo.demo)
 
 

@@ -157,7 +157,7 @@ class TransformerBackend:
         batch = self.tokenizer(
             [normalize(t) for t in texts],
             truncation=True,
-            max_length=self.settings.max_length,
+            max_length=self.max_length,
             add_special_tokens=True,
         )
         return [list(ids) for ids in batch["input_ids"]]
@@ -202,6 +202,15 @@ class TransformerBackend:
             progress=progress,
         )
         self.network.to("cpu")
+
+    @property
+    def max_length(self) -> int:
+        """Tokens kept per text: the setting, capped by the encoder's position table."""
+        config = self.network.encoder.config
+        limit = getattr(config, "max_position_embeddings", None) or getattr(
+            config, "n_positions", None
+        )
+        return min(self.settings.max_length, int(limit)) if limit else self.settings.max_length
 
     @property
     def pad_id(self) -> int:
@@ -252,7 +261,7 @@ class TransformerBackend:
         encoded = self.tokenizer(
             norm,
             truncation=True,
-            max_length=self.settings.max_length,
+            max_length=self.max_length,
             return_offsets_mapping=True,
         )
         scores = self.token_attributions(encoded["input_ids"], class_index, steps=steps)
