@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from medsage.errors import InvalidInputError
 from medsage.registry import Registry
 
 Progress = Callable[[str], None]
@@ -50,3 +51,12 @@ class ClassifierBackend(Protocol):
 # Name -> backend class. A class provides `settings_from_dict(values)` (classmethod), is built
 # from those settings, and `read(settings, folder)` (classmethod) rebuilds a fitted instance.
 BACKENDS: Registry[Any] = Registry("classifier backend")
+
+
+def check_setting_names(family: str, values: dict[str, Any], known: set[str]) -> None:
+    """Refuse settings a backend does not have, naming those it does."""
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InvalidInputError(
+            f"unknown {family} setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )

@@ -16,9 +16,6 @@ half-written bundle.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from medsage import __version__
+from medsage._atomic import atomic_folder
 from medsage.errors import ModelBundleError
 
 MANIFEST = "medsage.json"
@@ -48,9 +46,7 @@ def save_bundle(
         raise ModelBundleError(
             f"{target} exists and is not a MedSage model bundle; choose an empty or new folder"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:
         write_files(tmp)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         manifest = {
@@ -64,17 +60,6 @@ def save_bundle(
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

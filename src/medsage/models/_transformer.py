@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from medsage.errors import InvalidInputError, ModelBundleError
-from medsage.models._backend import Progress
+from medsage.models._backend import Progress, check_setting_names
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +42,7 @@ class TransformerSettings:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TransformerSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown transformer setting(s): {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        check_setting_names("transformer", values, {f.name for f in fields(cls)})
         s = cls(**values)
         checks = [
             (s.max_length >= 8, f"max_length must be >= 8, got {s.max_length}"),
