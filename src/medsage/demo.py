@@ -23,8 +23,7 @@ from medsage.models import (
     train_text_classifier,
     write_classifier_report,
 )
-from medsage.models._backend import Progress
-from medsage.models._training import no_progress
+from medsage.models._backend import Progress, no_progress
 from medsage.settings import get_settings
 
 # Cases in a style the demo set does not use, to show predictions on new text.

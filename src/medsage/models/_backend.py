@@ -14,6 +14,10 @@ from medsage.registry import Registry
 Progress = Callable[[str], None]
 
 
+def no_progress(_: str) -> None:
+    """A progress callback that shows nothing."""
+
+
 class BackendSettings(Protocol):
     """Hyper-parameters of a backend; saved in the bundle to rebuild it."""
 

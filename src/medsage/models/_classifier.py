@@ -12,7 +12,7 @@ import numpy as np
 
 from medsage.errors import EmptyInputError, InvalidInputError, ModelBundleError, NotFittedError
 from medsage.evaluation import fit_temperature, softmax
-from medsage.models._backend import BACKENDS, ClassifierBackend, Progress
+from medsage.models._backend import BACKENDS, ClassifierBackend, Progress, no_progress
 from medsage.models._bundle import read_manifest, save_bundle
 from medsage.models._tfidf import TfidfBackend
 from medsage.models._transformer import TransformerBackend
@@ -100,7 +100,9 @@ class TextClassifier:
                     np.array([index[str(dev[1][i])] for i in keep], dtype=np.int64),
                 )
         model: ClassifierBackend = backend_cls(settings)
-        model.fit(texts_list, y, len(classes), self.seed, dev=dev_data, progress=progress or _quiet)
+        model.fit(
+            texts_list, y, len(classes), self.seed, dev=dev_data, progress=progress or no_progress
+        )
         self.calibration_: dict[str, Any] = {"method": "none", "temperature": 1.0}
         if self.calibrate and backend_cls.cv_calibration:
             self.calibration_ = _out_of_fold_temperature(
@@ -228,10 +230,6 @@ class TextClassifier:
 
 
 CALIBRATION_FOLDS = 3
-
-
-def _quiet(_: str) -> None:
-    """Progress callback that shows nothing."""
 
 
 def _out_of_fold_temperature(

@@ -10,9 +10,8 @@ import numpy as np
 
 from medsage.datasets import TextDataset
 from medsage.errors import InvalidInputError
-from medsage.models._backend import Progress
+from medsage.models._backend import Progress, no_progress
 from medsage.models._classifier import TextClassifier
-from medsage.models._training import no_progress
 
 # A small grid that covers what mattered on our benchmarks: loss (SVM or logistic) and class
 # weights (long-tailed label sets such as CHIP-CTC). Word and character n-grams stay on.

@@ -10,7 +10,7 @@ from typing import Any
 
 from medsage.datasets import TextDataset
 from medsage.evaluation import EvaluationResult, evaluate, softmax, write_html_report
-from medsage.models._backend import Progress
+from medsage.models._backend import Progress, no_progress
 from medsage.models._classifier import TextClassifier
 
 
@@ -54,10 +54,6 @@ class Prediction:
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out
-
-
-def no_progress(_: str) -> None:
-    """A progress callback that shows nothing."""
 
 
 def train_text_classifier(
