@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import medsage.privacy._dates
+import medsage.privacy._deidentifier
 import medsage.text._normalize
 import medsage.text._segment
 
@@ -19,7 +21,15 @@ def test_when_doc_examples_run_then_outputs_match(page: str) -> None:
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("module", [medsage.text._normalize, medsage.text._segment])
+@pytest.mark.parametrize(
+    "module",
+    [
+        medsage.text._normalize,
+        medsage.text._segment,
+        medsage.privacy._dates,
+        medsage.privacy._deidentifier,
+    ],
+)
 def test_when_docstring_examples_run_then_outputs_match(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.failed == 0

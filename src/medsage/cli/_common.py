@@ -55,3 +55,29 @@ def progress_steps(enabled: bool = True) -> Iterator[Callable[[str], None]]:
             status.update(message)
 
         yield update
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar with counts and ETA on stderr; yields update(done, total)."""
+    if not enabled:
+        yield lambda _done, _total: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=stderr, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from medsage.datasets._cblue import load_cblue_classification
 from medsage.datasets._dedupe import DedupeResult, deduplicate
+from medsage.datasets._deid_gold import GoldNote, load_deid_jsonl, load_physionet_deid
 from medsage.datasets._dialogue import load_med_dialogue
 from medsage.datasets._dxy import load_dxy
 from medsage.datasets._encoding import decode_bytes, detect_encoding, read_text_file
@@ -20,14 +21,17 @@ from medsage.datasets._types import TextDataset
 
 __all__ = [
     "DedupeResult",
+    "GoldNote",
     "TextDataset",
     "decode_bytes",
     "deduplicate",
     "detect_encoding",
     "fingerprint",
     "load_cblue_classification",
+    "load_deid_jsonl",
     "load_dxy",
     "load_med_dialogue",
+    "load_physionet_deid",
     "load_symptom2disease",
     "load_text_label",
     "load_texts",
