@@ -27,6 +27,8 @@ _WORD_OPENERS = "([{\"'“‘"
 # A list number ("1." opening a line, or "1." before Chinese text: "诊断：1.高血压 2.糖尿病")
 # is never a sentence of its own.
 _LIST_NUMBER = re.compile(r"(?:^|(?<=[\s:：,，;；、]))\(?\d{1,2}\)?$")
+# How much text around a candidate boundary the rules look at (keeps splitting linear).
+_WINDOW = 64
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -66,8 +68,8 @@ def _is_boundary(text: str, match: re.Match[str], start: int) -> bool:
     mark = match.group()
     if "\n" in mark or any(ch in _CJK_TERMINATORS for ch in mark if ch not in "!?"):
         return True
-    before = text[: match.start()]
-    after = text[match.end() :]
+    before = text[max(0, match.start() - _WINDOW) : match.start()]
+    after = text[match.end() : match.end() + _WINDOW]
     prev_char = before[-1:] if before else ""
     if mark.startswith(";"):
         # An ASCII semicolon ends a sentence only inside Chinese text (after NFKC "；" is ";").
@@ -79,7 +81,14 @@ def _is_boundary(text: str, match: re.Match[str], start: int) -> bool:
     rest = after.lstrip()
     first = rest[:1]
     if mark == ".":
-        number = _LIST_NUMBER.search(text[start : match.start()].strip())
+        low = max(start, match.start() - _WINDOW)
+        # a window that does not reach the sentence start gets a sentinel so "^" cannot match
+        head = (
+            text[low : match.start()].strip()
+            if low == start
+            else "x" + text[low : match.start()].rstrip()
+        )
+        number = _LIST_NUMBER.search(head)
         if number and (number.start() == 0 or is_cjk(first)):
             return False
     if mark.startswith(".") and _is_abbreviation(before, first):
