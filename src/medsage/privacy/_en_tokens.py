@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 from medsage.privacy._spans import word_list
 
-# A word: letters with inner apostrophes (O'Rourke) and hyphens (Forman-Lyons).
-_WORD = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)?(?:-[A-Za-z]+)*")
+# A word: letters with inner apostrophes (O'Rourke) and hyphens (Forman-Lyons). Letters glued
+# to digits ("CHA2DS2", "T2DM", "x3d") are codes and units, never a name or a place.
+_WORD = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]+(?:['\u2019][A-Za-z]+)?(?:-[A-Za-z]+)*(?![A-Za-z0-9])"
+)
 
 
 @dataclass

@@ -49,7 +49,12 @@ _FACILITY_PRE_STOP = frozenset(
     new old home from to at in by for of with on and or via per was is left into back after
     before day night full open care transfer transferred admitted admission discharge
     discharged d/c dc return returned called per vna skilled long-term term short short-term
-    assisted living group teaching university affiliated va veterans county city""".split()
+    assisted living group teaching university affiliated va veterans county city
+    cardiology neurology oncology dermatology endocrinology gastroenterology nephrology
+    pulmonology rheumatology urology hematology infectious pediatric paediatric pediatrics
+    orthopedic orthopaedic surgical surgery medical medicine ent eye dental diabetes wound
+    pain fertility sleep memory allergy vascular renal dialysis anticoagulation coumadin
+    walk-in urgent primary specialty specialist""".split()
 )
 # Verbs of moving a patient: the place after them ("to X", "from X", "at X") is a facility.
 _MOVE_WORDS = frozenset(

@@ -204,9 +204,16 @@ _RECORD_LABEL = (
     r"(?:住院流水号|住院号|病案号|病历号|门诊号|急诊号|门急诊号|医保卡号|医保号|医疗保险号|社保卡号"
     r"|社保号|就诊卡号|诊疗卡号|健康卡号|就诊号|登记号|档案号|病理号|影像号|检查号|放射号|X线号"
     r"|CT号|MR号|超声号|标本号|条码号|申请单号|流水号|患者ID|病人ID|ID号|PID|MRN|会员号|保单号"
-    r"|执业证书编码|执业证书编号|执业证号|资格证书编号|资格证号|医师编号|工号|卡号)"
+    r"|执业证书编码|执业证书编号|执业证号|资格证书编号|资格证号|医师编号|工号|卡号"
+    # report, sample and check-up numbers: 检验单号, 报告编号, 体检编号, 样本号
+    r"|(?:检验|化验|检查|报告|申请|送检|体检|标本|样本|档案|病例|会员|订单|登记|就诊|住院|门诊)"
+    r"(?:单编号|单号|编号|号))"
 )
+# Every character that opens a label alternative (a superset): the lookahead lets re skip
+# ahead with a character-set scan.
+_RECORD_FIRST = "".join(sorted(set(re.findall(r"(?<=[(|])[^?:|()]", _RECORD_LABEL))))
 _RECORD = re.compile(
+    rf"(?=[{_RECORD_FIRST}])"
     rf"{_RECORD_LABEL}(?:码)?(?:\s*[/、]\s*{_RECORD_LABEL}(?:码)?)*"
     r"\s*(?:[:#]|为|是|No\.?)?\s*(?P<id>(?=[A-Za-z\-]*\d)[A-Za-z0-9][A-Za-z0-9\-]{3,24})"
     r"(?![A-Za-z0-9])"
@@ -217,6 +224,12 @@ _WECHAT = re.compile(
     r"\s*(?:[:]|为|是)?\s*(?P<id>[A-Za-z@][-_A-Za-z0-9.@]{4,29}|\+?\d[\d\s-]{4,16}\d)"
     r"(?![A-Za-z0-9_])"
 )
+# A handle given in a WeChat exchange without its label: "加个微信吗？我的是 abc_123".
+_WECHAT_REPLY = re.compile(
+    r"(?:我的是|我的微信是|我的号是|我微信是|加我)\s*[:]?\s*"
+    r"(?P<id>[A-Za-z][-_A-Za-z0-9]{4,29})(?![A-Za-z0-9_@.])"
+)
+_WECHAT_HINT = re.compile(r"微信|WeChat|wechat|weixin|VX|vx|wx|WX")
 _BANK = re.compile(
     r"(?:银行卡|银行账户|银行帐户|账号|帐号)\s*(?:号码|号)?\s*[:]?\s*(\d[\d\s]{10,24}\d)"
 )
@@ -244,6 +257,9 @@ class ZhAccountRecognizer(_ZhPatternRecognizer):
         folded = fold(text)
         out = spans_from_matches(_QQ.finditer(folded), ACCOUNT, 0.9, self.name, 1)
         out += spans_from_matches(_WECHAT.finditer(folded), ACCOUNT, 0.9, self.name, 1)
+        for m in _WECHAT_REPLY.finditer(folded):
+            if _WECHAT_HINT.search(folded, max(0, m.start() - 40), m.start()):
+                out.append(PhiSpan(m.start("id"), m.end("id"), ACCOUNT, 0.85, self.name))
         out += spans_from_matches(_BANK.finditer(folded), ACCOUNT, 0.85, self.name, 1)
         return out
 

@@ -36,6 +36,15 @@ def _generic_facility_words() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
+def _named_prefix(prefix: str, generic: re.Pattern[str]) -> bool:
+    """A facility prefix that names one place although its words look generic: a known
+    place first ("中山市..."), or a university before 附属 ("中山大学附属第三医院")."""
+    if _place_at(prefix, 0) and prefix[: _place_at(prefix, 0)] not in _ambiguous_places():
+        return True
+    head, sep, _ = prefix.partition("附属")
+    return bool(sep) and head.endswith(("大学", "学院")) and len(generic.sub("", head)) >= 1
+
+
 class ZhFacilityRecognizer:
     """Named hospitals and clinics, place prefix included (杭州市第一人民医院 is one span).
 
@@ -52,7 +61,7 @@ class ZhFacilityRecognizer:
         for m in _FACILITY_SUFFIX.finditer(folded):
             start = scan_left(folded, m.start(), _FACILITY_LIMIT)
             prefix = folded[start : m.start()]
-            if len(generic.sub("", prefix)) >= 2:
+            if len(generic.sub("", prefix)) >= 2 or _named_prefix(prefix, generic):
                 out.append(PhiSpan(start, m.end(), FACILITY, 0.85, self.name))
         return out
 
@@ -69,6 +78,9 @@ _NUMBERED = r"号楼|号院|栋|幢|座|单元|层|楼|室|户|号|弄|组"
 _PART_FIRST = "".join(sorted({w[0] for w in f"{_ADMIN}|{_ROAD}|{_ESTATE}".split("|")}))
 _PART = re.compile(
     rf"(?=[\d{_PART_FIRST}])(?:(?P<num>\d+(?:[-之]\d+)?\s?(?:{_NUMBERED}))"
+    # a crossing: 珞喻路与鲁磨路交叉口
+    rf"|(?P<cross>(?:{_ROAD})(?:与|和|交)[\u4e00-\u9fff]{{1,6}}?(?:{_ROAD})"
+    r"(?:交叉口|交叉路口|十字路口|路口|交汇处|交界处))"
     rf"|(?P<road>(?:{_ROAD})(?:[一二三四五六七八九十\d]{{1,3}}段)?)(?=\s?\d+(?:[-之]\d+)?\s?[号弄])"
     rf"|(?P<estate>{_ESTATE})"
     # 镇痛/镇静, 区域, 市场, 社区获得性... are not places
@@ -76,7 +88,10 @@ _PART = re.compile(
 )
 _NAME_LIMIT = 6
 # Single-character suffixes need a name of at least two characters ("西湖区", not "病区").
-_MIN_NAME = {"admin": 2, "road": 1, "estate": 2, "num": 0}
+_MIN_NAME = {"admin": 2, "road": 1, "cross": 1, "estate": 2, "num": 0}
+# A bare room number after a building part: "2 座 1703", "3 单元 401".
+_ROOM = re.compile(r"\s?\d{3,5}(?![\d.\-/])")
+_BUILDING_END = ("栋", "幢", "座", "单元", "号楼")
 _CUE = re.compile(
     r"(?:家庭住址|家住|住址|现住址|现住|住在|居住在|居住于|居住地|现居住地|现居|联系地址|通讯地址|地址"
     r"|户籍地址|户籍所在地|户口所在地|户籍地|户籍|籍贯|出生地|出生于|老家|暂住|住于|来自|系)"
@@ -150,7 +165,7 @@ class ZhAddressRecognizer:
                 adjacent = last is not None and start == last[1] and kind != "admin"
                 if len(name) < _MIN_NAME[kind] and not adjacent:
                     continue
-            specific = kind in ("road", "estate") or (
+            specific = kind in ("road", "cross", "estate") or (
                 kind == "admin" and text[start : m.start()] in places
             )
             # one character between two parts (a space, or 于 in "赣州市于都县") still joins them
@@ -167,7 +182,14 @@ class ZhAddressRecognizer:
                 chains.append((start, m.end(), 1, specific))
         out = []
         for start, end, parts, specific in chains:
+            if text.endswith(_BUILDING_END, start, end):
+                room = _ROOM.match(text, end)
+                end = room.end() if room else end
+            # a cue ending inside the run ("现居杭州市": 居 ends the cue, not the place)
+            start = next((k for k in range(start, min(start + 3, end)) if k in cue_ends), start)
             cued = start in cue_ends
+            if cued and text[start:end] in _GENERIC_PLACE:
+                continue
             if parts >= 2 or specific or cued:
                 end = self._extend_cued(text, start, end) if cued else end
                 score = 0.85 if (parts >= 2 or cued) else 0.75
