@@ -22,6 +22,16 @@ stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
 
+class DefaultCommandGroup(typer.core.TyperGroup):
+    """A command group whose `run` command is the default: `medsage deid TEXT` runs
+    `medsage deid run TEXT`; named subcommands (`medsage deid eval ...`) work as usual."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn a MedSageError into a one-line message on stderr and exit code 2 (no traceback)."""
 

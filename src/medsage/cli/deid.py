@@ -9,7 +9,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from medsage.cli._common import emit_json, handles_errors, progress_bar, stdout
+from medsage.cli._common import (
+    DefaultCommandGroup,
+    emit_json,
+    handles_errors,
+    progress_bar,
+    stdout,
+)
 from medsage.errors import InvalidInputError, MissingFileError
 from medsage.privacy import (
     OPERATORS,
@@ -25,19 +31,8 @@ from medsage.privacy._batch import DeidConfig, deidentify_file
 SECRET_ENV = "MEDSAGE_DEID_SECRET"
 
 
-class _DefaultToRun(typer.core.TyperGroup):
-    """`medsage deid TEXT ...` runs the `run` command; named subcommands work as usual."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["run", *args]
-        elif not args:
-            args = ["run"]
-        return super().parse_args(ctx, args)
-
-
 app = typer.Typer(
-    cls=_DefaultToRun,
+    cls=DefaultCommandGroup,
     help="De-identify clinical text (zh and en): find PHI and rewrite it.",
 )
 

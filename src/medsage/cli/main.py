@@ -7,7 +7,18 @@ import logging
 import typer
 
 from medsage import __version__
-from medsage.cli import data, deid, demo, evaluate, explain, export, predict, pretrain, train
+from medsage.cli import (
+    data,
+    deid,
+    demo,
+    diagnose,
+    evaluate,
+    explain,
+    export,
+    predict,
+    pretrain,
+    train,
+)
 
 app = typer.Typer(
     name="medsage",
@@ -19,6 +30,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(export.app, name="export")
 app.add_typer(deid.app, name="deid")
+app.add_typer(diagnose.app, name="diagnose")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)

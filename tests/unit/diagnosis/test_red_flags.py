@@ -1,0 +1,383 @@
+"""Red flags and triage: a table of emergencies and look-alikes in Chinese and English.
+
+The table was written before the rules were tuned. Every emergency must be flagged with the
+expected rule; no negated, historical or family mention may fire any rule; triage levels are
+exact.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from medsage.diagnosis._red_flags import (
+    LEVELS,
+    AbnormalMeasurement,
+    RedFlagRule,
+    abnormal_measurements,
+    check_red_flags,
+    load_red_flag_rules,
+    parse_red_flag_rules,
+    rule_concepts,
+    triage,
+)
+from medsage.errors import DataFormatError, InvalidInputError
+from medsage.text import find_findings, find_measurements
+from medsage.text._findings import finding_concepts
+
+# --- The table: (text, expected rule id) for emergencies
+
+EMERGENCIES_EN: list[tuple[str, str]] = [
+    ("crushing chest pain spreading to my left arm and sweating", "acute_coronary_syndrome"),
+    (
+        "Chest tightness radiating to the jaw with nausea and a cold sweat for 30 minutes",
+        "acute_coronary_syndrome",
+    ),
+    ("face drooping, slurred speech", "stroke_fast"),
+    (
+        "Sudden weakness on one side of the body and trouble speaking since this morning",
+        "stroke_fast",
+    ),
+    ("throat swelling after peanuts, can't breathe", "anaphylaxis"),
+    ("Stung by a bee, now hives all over and wheezing", "anaphylaxis"),
+    ("Severe shortness of breath, lips turning blue", "severe_breathing_difficulty"),
+    ("SpO2 86% on room air, breathless", "severe_breathing_difficulty"),
+    ("Oxygen saturation 85%", "severe_breathing_difficulty"),
+    ("Vomiting blood since this morning", "upper_gi_bleeding"),
+    ("Black tarry stools for two days and dizzy", "upper_gi_bleeding"),
+    ("I want to kill myself", "suicidal_intent"),
+    (
+        "I don't want to live anymore, I have been thinking of ending my life",
+        "suicidal_intent",
+    ),
+    (
+        "Fever 39.5, stiff neck and a rash that does not fade under a glass",
+        "meningitis_signs",
+    ),
+    ("worst headache of my life, sudden", "thunderclap_headache"),
+    ("Sudden explosive headache while lifting weights, then vomiting", "thunderclap_headache"),
+    ("8 weeks pregnant with lower abdominal pain and vaginal bleeding", "early_pregnancy_bleeding"),
+    ("BP 210/130 with headache", "hypertensive_emergency"),
+    ("Blood pressure 190/125 mmHg, chest pain and blurred vision", "hypertensive_emergency"),
+    ("Blood sugar 2.2 mmol/L, confused and sweating", "severe_hypoglycaemia"),
+    ("Diabetic, found unresponsive, glucose 40 mg/dL", "severe_hypoglycaemia"),
+    ("Fever and chills, temp 39.2, RR 26, BP 85/50, confused", "sepsis_high_risk"),
+    ("Feels feverish, heart rate 135 bpm, mottled skin", "sepsis_high_risk"),
+]
+
+EMERGENCIES_ZH: list[tuple[str, str]] = [
+    ("胸口压榨样疼痛，向左臂放射，出冷汗", "acute_coronary_syndrome"),
+    ("胸痛半小时，伴大汗淋漓", "acute_coronary_syndrome"),
+    ("口角歪斜，说话不清", "stroke_fast"),
+    ("突发左侧肢体无力，言语不清2小时", "stroke_fast"),
+    ("吃了海鲜后喉咙肿，喘不上气", "anaphylaxis"),
+    ("输青霉素后全身起风团，呼吸困难，血压下降", "anaphylaxis"),
+    ("呼吸困难，嘴唇发紫", "severe_breathing_difficulty"),
+    ("血氧饱和度 85%，气促", "severe_breathing_difficulty"),
+    ("吐血", "upper_gi_bleeding"),
+    ("黑便3天，头晕乏力", "upper_gi_bleeding"),
+    ("不想活了", "suicidal_intent"),
+    ("最近一直想自杀，已经写好遗书", "suicidal_intent"),
+    ("发热39.5℃，颈项强直，皮肤出现瘀点，压之不褪色", "meningitis_signs"),
+    ("突发剧烈头痛，是一生中最严重的头痛", "thunderclap_headache"),
+    ("孕8周，下腹痛伴阴道流血", "early_pregnancy_bleeding"),
+    ("怀孕了，肚子疼，还有阴道出血", "early_pregnancy_bleeding"),
+    ("血压 200/125 mmHg，剧烈头痛伴视物模糊", "hypertensive_emergency"),
+    ("血糖 2.1 mmol/L 意识模糊", "severe_hypoglycaemia"),
+    ("糖尿病患者昏迷，血糖1.8mmol/L", "severe_hypoglycaemia"),
+    ("高热寒战，体温39.8℃，呼吸30次/分，血压85/50mmHg，神志不清", "sepsis_high_risk"),
+]
+
+# --- Look-alikes: (text, exact triage level, exact set of rule ids that fire)
+
+LOOK_ALIKES_EN: list[tuple[str, str, frozenset[str]]] = [
+    ("no chest pain, no sweating", "routine", frozenset()),
+    ("Denies chest pain, shortness of breath or vomiting blood", "routine", frozenset()),
+    ("Denies melena or hematemesis", "routine", frozenset()),
+    ("history of stroke 5 years ago", "routine", frozenset()),
+    (
+        "History of facial droop and slurred speech after a stroke 5 years ago",
+        "routine",
+        frozenset(),
+    ),
+    ("father had a heart attack", "routine", frozenset()),
+    (
+        "My mother had chest pain radiating to her arm before her heart attack",
+        "routine",
+        frozenset(),
+    ),
+    ("No fever, no neck stiffness, no rash", "routine", frozenset()),
+    ("No suicidal thoughts, mood is good", "routine", frozenset()),
+    ("Not pregnant. Lower abdominal pain during my period", "routine", frozenset()),
+    ("Headache for three days, not sudden, not severe", "routine", frozenset()),
+    ("BP 150/95, mild headache", "routine", frozenset()),
+    ("Blood sugar 4.5 mmol/L, feeling a bit tired", "routine", frozenset()),
+    ("runny nose and sneezing for 2 days", "self_care", frozenset()),
+    ("Mild sore throat and a stuffy nose", "self_care", frozenset()),
+    ("BP 190/110, no headache, no chest pain, no blurred vision", "urgent", frozenset()),
+    ("Temperature 39.4 °C and sore throat", "urgent", frozenset()),
+    (
+        "Chest pain when I press on my ribs, no sweating, no shortness of breath",
+        "urgent",
+        frozenset({"chest_pain"}),
+    ),
+]
+
+LOOK_ALIKES_ZH: list[tuple[str, str, frozenset[str]]] = [
+    ("无胸痛", "routine", frozenset()),
+    ("否认黑便", "routine", frozenset()),
+    ("无胸痛、胸闷，无出汗", "routine", frozenset()),
+    ("否认呕血、黑便", "routine", frozenset()),
+    ("既往脑梗病史5年，目前无口角歪斜", "routine", frozenset()),
+    ("父亲有心梗病史，曾胸痛", "routine", frozenset()),
+    ("否认自杀念头", "routine", frozenset()),
+    ("无发热，无颈项强直", "routine", frozenset()),
+    ("未怀孕，痛经3天", "routine", frozenset()),
+    ("10年前曾呕血", "routine", frozenset()),
+    ("无呼吸困难，指脉氧 98%", "routine", frozenset()),
+    ("血压 150/90 mmHg，偶有头晕", "routine", frozenset()),
+    ("血糖 3.8 mmol/L，无不适", "routine", frozenset()),
+    ("流鼻涕、打喷嚏2天", "self_care", frozenset()),
+    ("有点鼻塞，流清涕", "self_care", frozenset()),
+    ("体温39.3℃，咳嗽", "urgent", frozenset()),
+    ("胸痛，按压时加重，无出汗，无气促", "urgent", frozenset({"chest_pain"})),
+]
+
+# Added after the first run, from probing beyond the table: a stopped breath, a negation inside
+# the gap of a phrase, and the policy on questions (uncertain symptoms count, disease names not).
+AFTER_FIRST_RUN: list[tuple[str, str, frozenset[str]]] = [
+    (
+        "She suddenly collapsed and is not breathing",
+        "emergency",
+        frozenset({"severe_breathing_difficulty"}),
+    ),
+    ("老人突然倒地，没有呼吸", "emergency", frozenset({"severe_breathing_difficulty"})),
+    ("没有呼吸困难", "routine", frozenset()),
+    ("胸部无疼痛", "routine", frozenset()),
+    ("Sudden onset, not severe headache", "routine", frozenset()),
+    (
+        "Is chest pain with sweating serious?",
+        "emergency",
+        frozenset({"acute_coronary_syndrome", "chest_pain"}),
+    ),
+    ("What is the risk of anaphylaxis with penicillin?", "routine", frozenset()),
+    ("昨晚呕吐了两次，吐出来的是胃内容物，没有血", "routine", frozenset()),
+    ("没有想过自杀", "routine", frozenset()),
+]
+
+NOT_FIRING_ASSERTIONS = ("negated", "historical", "family")
+
+
+def _ids(text: str) -> set[str]:
+    return {flag.rule_id for flag in check_red_flags(text)}
+
+
+# --- The table
+
+
+def test_when_the_table_is_counted_then_it_holds_at_least_50_cases_20_per_language() -> None:
+    zh = len(EMERGENCIES_ZH) + len(LOOK_ALIKES_ZH)
+    en = len(EMERGENCIES_EN) + len(LOOK_ALIKES_EN)
+    assert zh >= 20
+    assert en >= 20
+    assert zh + en >= 50
+
+
+@pytest.mark.parametrize(("text", "rule_id"), EMERGENCIES_EN + EMERGENCIES_ZH)
+def test_when_an_emergency_is_described_then_triage_is_emergency_with_its_rule(
+    text: str, rule_id: str
+) -> None:
+    result = triage(text)
+    assert result.level == "emergency"
+    assert rule_id in {flag.rule_id for flag in result.rules}
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "rule_ids"), LOOK_ALIKES_EN + LOOK_ALIKES_ZH + AFTER_FIRST_RUN
+)
+def test_when_a_look_alike_is_described_then_triage_level_and_rules_are_exact(
+    text: str, level: str, rule_ids: frozenset[str]
+) -> None:
+    result = triage(text)
+    assert (result.level, {flag.rule_id for flag in result.rules}) == (level, set(rule_ids))
+
+
+def test_when_every_emergency_rule_is_counted_then_each_has_a_case_in_both_languages() -> None:
+    emergency_ids = {r.rule_id for r in load_red_flag_rules() if r.level == "emergency"}
+    assert {rule for _, rule in EMERGENCIES_EN} == emergency_ids
+    assert {rule for _, rule in EMERGENCIES_ZH} == emergency_ids
+
+
+@pytest.mark.parametrize(("text", "level", "rule_ids"), LOOK_ALIKES_EN + LOOK_ALIKES_ZH)
+def test_when_a_mention_is_negated_historical_or_family_then_no_evidence_cites_it(
+    text: str, level: str, rule_ids: frozenset[str]
+) -> None:
+    blocked = [
+        (f.start, f.end) for f in find_findings(text) if f.assertion in NOT_FIRING_ASSERTIONS
+    ]
+    for flag in check_red_flags(text):
+        for item in flag.evidence:
+            assert not any(s < item.end and item.start < e for s, e in blocked), (flag, item)
+
+
+# --- Output shape
+
+
+def test_when_a_rule_fires_then_evidence_is_the_matched_text_with_offsets() -> None:
+    text = "crushing chest pain spreading to my left arm and sweating"
+    flag = next(f for f in check_red_flags(text) if f.rule_id == "acute_coronary_syndrome")
+    assert [(e.text, text[e.start : e.end]) for e in flag.evidence] == [
+        (e.text, e.text) for e in flag.evidence
+    ]
+    assert {e.text for e in flag.evidence} == {"chest pain", "spreading to my left arm", "sweating"}
+    assert flag.level == "emergency"
+    assert flag.title == "Possible heart attack (acute coronary syndrome)"
+    assert "911" in flag.advice
+    assert "NICE CG95" in flag.source
+
+
+def test_when_phrases_overlap_then_evidence_is_one_merged_span() -> None:
+    flag = next(
+        f
+        for f in check_red_flags("怀孕6周，少量阴道出血")
+        if f.rule_id.startswith("early_pregnancy")
+    )
+    assert [(e.text, e.start, e.end) for e in flag.evidence] == [
+        ("怀孕6周", 0, 4),
+        ("阴道出血", 7, 11),
+    ]
+
+
+def test_when_the_text_is_chinese_then_title_and_advice_are_chinese() -> None:
+    flag = next(f for f in check_red_flags("吐血") if f.rule_id == "upper_gi_bleeding")
+    assert flag.title == "疑似上消化道出血"
+    assert "120" in flag.advice
+    assert flag.to_dict()["evidence"] == [{"text": "吐血", "start": 0, "end": 2}]
+
+
+def test_when_lang_is_given_then_it_chooses_the_language_of_titles() -> None:
+    flags = check_red_flags("吐血", lang="zh")
+    assert flags[0].title == "疑似上消化道出血"
+    assert check_red_flags("vomiting blood", lang="zh") == []
+
+
+def test_when_findings_and_measurements_are_given_then_they_are_used_as_passed() -> None:
+    text = "BP 210/130 with headache"
+    # Without the headache finding only the measurement remains: urgent, not an emergency.
+    result = triage(text, findings=[], measurements=find_measurements(text))
+    assert result.level == "urgent"
+    assert result.rules == []
+    assert [a.kind for a in result.abnormal] == ["systolic_bp", "diastolic_bp"]
+
+
+def test_when_triage_is_serialised_then_the_dict_is_json_ready() -> None:
+    data = triage("BP 210/130 with headache").to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    assert data["level"] == "emergency"
+    assert '"rule_id": "hypertensive_emergency"' in text
+
+
+def test_when_the_text_is_empty_then_routine_and_nothing_fires() -> None:
+    assert triage("").level == "routine"
+    assert check_red_flags("") == []
+
+
+def test_when_the_input_is_not_a_str_then_invalid_input_error() -> None:
+    with pytest.raises(InvalidInputError, match="str"):
+        check_red_flags(42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="lang"):
+        triage("chest pain", lang="fr")
+
+
+# --- Abnormal measurements
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SpO2 91%", [("spo2", "low", 92.0)]),
+        ("SpO2 92%", []),
+        ("BP 180/100", [("systolic_bp", "high", 180.0)]),
+        ("BP 170/120", [("diastolic_bp", "high", 120.0)]),
+        ("BP 88/50", [("systolic_bp", "low", 90.0)]),
+        ("Temperature 39.0 °C", [("temperature", "high", 39.0)]),
+        ("Temperature 38.9 °C", []),
+        ("体温35.0℃", [("temperature", "low", 35.0)]),
+        ("heart rate 131 bpm", [("heart_rate", "high", 131.0)]),
+        ("heart rate 130 bpm", []),
+        ("心率38次/分", [("heart_rate", "low", 40.0)]),
+        ("RR 25", [("respiratory_rate", "high", 25.0)]),
+        ("血糖 2.9 mmol/L", [("glucose", "low", 3.0)]),
+        ("血糖 35 mmol/L", [("glucose", "high", 33.3)]),
+    ],
+)
+def test_when_a_measurement_crosses_a_threshold_then_it_is_flagged_with_it(
+    text: str, expected: list[tuple[str, str, float]]
+) -> None:
+    found = abnormal_measurements(find_measurements(text))
+    assert [(a.kind, a.flag, a.threshold) for a in found] == expected
+    assert all(isinstance(a, AbnormalMeasurement) and a.source for a in found)
+
+
+# --- The data file
+
+
+def test_when_the_rules_are_read_then_every_concept_exists_in_the_findings_lexicon() -> None:
+    missing = sorted(rule_concepts() - set(finding_concepts()))
+    assert missing == []
+    assert len(rule_concepts()) >= 20
+
+
+def test_when_the_rules_are_read_then_each_has_a_source_titles_and_advice_in_both_languages() -> (
+    None
+):
+    rules = load_red_flag_rules()
+    assert len({r.rule_id for r in rules}) == len(rules)
+    assert sum(r.level == "emergency" for r in rules) == 12
+    for rule in rules:
+        assert rule.level in LEVELS[:2]
+        assert rule.source.strip()
+        assert all(rule.titles[lang] and rule.advice[lang] for lang in ("en", "zh"))
+
+
+def test_when_the_rules_round_trip_through_dicts_then_they_are_unchanged() -> None:
+    raw = json.loads(
+        resources.files("medsage.resources")
+        .joinpath("diagnosis/red_flags.json")
+        .read_text(encoding="utf-8")
+    )
+    rules = parse_red_flag_rules(raw)
+    assert [r.to_dict() for r in rules] == raw["rules"]
+    assert all(isinstance(r, RedFlagRule) for r in rules)
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"level": "soon"}, "level"),
+        ({"when": {"finding": "no_such_concept"}}, "no_such_concept"),
+        ({"when": {"measure": "spo2", "op": "~", "value": 90}}, "op"),
+        ({"when": {"measure": "pulse", "op": "<", "value": 90}}, "pulse"),
+        ({"when": {"phrase": {"en": ["(unclosed"]}}}, "regex"),
+        ({"when": {"all_of": []}}, "empty"),
+        ({"source": ""}, "source"),
+    ],
+)
+def test_when_a_rule_is_malformed_then_data_format_error_names_the_problem(
+    broken: dict[str, object], message: str
+) -> None:
+    rule: dict[str, object] = {
+        "id": "demo",
+        "level": "urgent",
+        "title_en": "Demo",
+        "title_zh": "示例",
+        "advice_en": "See a doctor",
+        "advice_zh": "就医",
+        "source": "A guideline",
+        "when": {"finding": "fever"},
+    }
+    rule.update(broken)
+    with pytest.raises(DataFormatError, match=message):
+        parse_red_flag_rules({"rules": [rule]})
