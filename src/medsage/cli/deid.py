@@ -20,8 +20,8 @@ from medsage.errors import InvalidInputError, MissingFileError
 from medsage.privacy import (
     OPERATORS,
     PHYSIONET_TYPES,
+    Deidentifier,
     decrypt_text,
-    default_analyzer,
     evaluate_deid,
     generate_key,
     physionet_split,
@@ -77,12 +77,18 @@ def run(
     ),
     patient_id: str | None = typer.Option(None, "--patient-id", help="Ties date shifts."),
     workers: int | None = typer.Option(None, "--workers", help="Processes for --input."),
+    model: Path | None = typer.Option(
+        None, "--model", help="A learned recognizer folder, added to the rules."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the text and the spans as JSON."),
 ) -> None:
     """De-identify TEXT, or every note of --input into --out."""
     if (text is None) == (input_file is None):
         raise InvalidInputError("give a TEXT argument or --input FILE --out FILE (one of them)")
-    config = DeidConfig(lang, operator, _read_secret(secret_file), _read_key(key_file))
+    config = DeidConfig(
+        lang, operator, _read_secret(secret_file), _read_key(key_file),
+        model=None if model is None else str(model),
+    )  # fmt: skip
     deid = config.build()  # validates the settings before any work
     if input_file is not None:
         if out is None:
@@ -114,6 +120,9 @@ def eval_command(
     path: Path = typer.Argument(..., help="The gold folder (physionet) or JSONL file."),
     part: str = typer.Option("all", "--part", help="physionet only: all, dev or test."),
     lang: str = typer.Option("auto", "--lang", help="auto, zh or en."),
+    model: Path | None = typer.Option(
+        None, "--model", help="A learned recognizer folder, added to the rules."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print every score and miss as JSON."),
 ) -> None:
     """Score the de-identifier on a gold standard: span and token recall / precision / F1."""
@@ -126,7 +135,7 @@ def eval_command(
         notes, type_map = load_deid_jsonl(path), None
     else:
         raise InvalidInputError(f"--gold must be physionet or jsonl, got {gold!r}")
-    analyzer = default_analyzer()
+    analyzer = Deidentifier(lang, model=model).analyzer
     with progress_bar("scoring", enabled=not as_json) as progress:
         result = evaluate_deid(
             notes, lambda t: analyzer.analyze(t, lang), type_map=type_map,

@@ -9,6 +9,7 @@ leaves a half-written output or touches the input.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -56,11 +57,13 @@ class DeidConfig:
     secret: bytes | None = None
     key: bytes | None = None
     threshold: float = 0.5
+    model: str | None = None  # a learned recognizer folder
 
     def build(self) -> Deidentifier:
         return Deidentifier(
-            self.lang, self.operators, secret=self.secret, key=self.key, threshold=self.threshold
-        )
+            self.lang, self.operators, secret=self.secret, key=self.key,
+            threshold=self.threshold, model=self.model,
+        )  # fmt: skip
 
 
 _WORKER: Deidentifier | None = None
@@ -86,8 +89,7 @@ def deidentify_notes(
     """Yield `DeidResult.to_dict()` for each (text, patient_id), in input order."""
     if config.secret is None and config.operators != "tag":
         # Each worker would draw its own random secret: surrogates would disagree across workers.
-        config = DeidConfig(config.lang, config.operators, os.urandom(32), config.key,
-                            config.threshold)  # fmt: skip
+        config = dataclasses.replace(config, secret=os.urandom(32))
     n_workers = _worker_count(len(notes), workers)
     chunks = [notes[i : i + _CHUNK] for i in range(0, len(notes), _CHUNK)]
     done = 0

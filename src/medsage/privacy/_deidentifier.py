@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from medsage.errors import InvalidInputError
@@ -54,6 +55,8 @@ class Deidentifier:
         key: 16/24/32-byte AES key for the `encrypt` operator (`generate_key()`).
         threshold: minimum recognizer score to keep a span.
         recognizers: replaces the built-in recognizer set.
+        model: a learned recognizer folder (`medsage.privacy._learned`, trained on annotated
+            notes) that runs beside the recognizers; its spans are added to theirs.
 
     >>> deid = Deidentifier(operators="tag")
     >>> deid.anonymize("Pt Mary Hughes seen by Dr. Rossi on 3/12/2024, call 617-555-0142.").text
@@ -69,6 +72,7 @@ class Deidentifier:
         key: bytes | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         recognizers: Sequence[Recognizer] | None = None,
+        model: str | Path | None = None,
     ) -> None:
         if lang not in LANGS:
             raise InvalidInputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
@@ -92,6 +96,10 @@ class Deidentifier:
             from medsage.privacy._defaults import default_recognizers
 
             recognizers = default_recognizers()
+        if model is not None:
+            from medsage.privacy._learned import LearnedRecognizer
+
+            recognizers = [*recognizers, LearnedRecognizer.load(model)]
         self.analyzer = Analyzer(recognizers, threshold=threshold)
 
     def analyze(self, text: str) -> list[PhiSpan]:
