@@ -15,6 +15,7 @@ from medsage.cli import (
     evaluate,
     explain,
     export,
+    lit,
     predict,
     pretrain,
     train,
@@ -31,6 +32,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(export.app, name="export")
 app.add_typer(deid.app, name="deid")
 app.add_typer(diagnose.app, name="diagnose")
+app.add_typer(lit.app, name="lit")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
