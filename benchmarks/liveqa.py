@@ -22,6 +22,7 @@ Writes benchmarks/results/liveqa.json.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -48,17 +49,30 @@ def oracle(qrels: dict[str, dict[str, int]], questions: int = 104) -> float:
     return sum(best) / questions
 
 
-def build(docs: list[Any], folder: Path) -> LiteratureIndex:
+def build(docs: list[Any], folder: Path, base: Path | None = None) -> LiteratureIndex:
+    """Open the index in `folder` if it holds `docs`; else extend a copy of `base` (only the
+    new documents are encoded) or build it from scratch."""
     if (folder / "manifest.json").is_file():
         index = LiteratureIndex.open(folder)
         if len(index) == len(docs):
             return index
     started = time.perf_counter()
+    last = [0.0]
 
     def progress(stage: str, done: int, total: int) -> None:
-        if done == total or done % 2000 == 0:
-            print(f"  {stage} {done}/{total} ({time.perf_counter() - started:.0f} s)", flush=True)
+        now = time.perf_counter() - started
+        if done == total or now - last[0] > 60:
+            last[0] = now
+            print(f"  {stage} {done}/{total} ({now:.0f} s)", flush=True)
 
+    if base is not None and (base / "manifest.json").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(base, folder)
+        index = LiteratureIndex.open(folder)
+        known = {d.id for d in index.documents()}
+        index.add([d for d in docs if d.id not in known], progress=progress)
+        index.save()
+        return index
     return LiteratureIndex.build(docs, folder, dense=True, encoder="minilm", progress=progress)
 
 
