@@ -24,6 +24,9 @@ def pretrain_command(
     max_length: int = typer.Option(128, "--max-length"),
     learning_rate: float = typer.Option(5e-4, "--learning-rate"),
     seed: int = typer.Option(0, "--seed"),
+    freeze_encoder: bool = typer.Option(
+        False, "--freeze-encoder", help="Train only the LM head (e.g. a new head on --base)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Pretrain on --corpus and write a checkpoint `train --backend transformer --base` takes."""
@@ -40,6 +43,7 @@ def pretrain_command(
             max_length=max_length,
             learning_rate=learning_rate,
             seed=seed,
+            freeze_encoder=freeze_encoder,
             progress=progress,
         )
     if as_json:

@@ -37,6 +37,7 @@ class PretrainResult:
     heldout_loss_before: float
     heldout_loss_after: float
     seconds: float
+    freeze_encoder: bool = False
 
     @property
     def perplexity_before(self) -> float:
@@ -80,17 +81,27 @@ def pretrain(
     heldout: float = 0.05,
     seed: int = 0,
     device: str = "auto",
+    freeze_encoder: bool = False,
     progress: Progress | None = None,
 ) -> PretrainResult:
     """Pretrain (or continue pretraining `base`) on `corpus` and save a checkpoint to `out`.
 
     Args:
         corpus: plain texts; a `heldout` share (at least one text) is kept aside to measure
-            loss and perplexity before and after.
+            loss and perplexity before and after. The held-out texts and their masks depend
+            only on `corpus`, `heldout`, `seed` and the tokenizer, so a second call with the
+            same ones (say, continuing from the first call's checkpoint) scores the same slice.
         objective: "mlm" (masked LM, whole-word masking over jieba/English words) or "clm"
             (next-token prediction).
         base: a checkpoint folder or alias to continue from; None trains a `config`-sized model
             from scratch with a WordPiece vocabulary learnt on the corpus.
+        freeze_encoder: train only the LM head's own weights and keep the encoder (embeddings
+            included) fixed. An encoder-only checkpoint such as the converted e5 has no trained
+            MLM head, so its perplexity "before" measures a random head; training the head
+            alone first gives the baseline that continued pretraining should beat. A head tied
+            to the input embeddings stays tied, so it stays fixed too: BERT's MLM head keeps its
+            transform and output bias trainable, GPT-2's tied head has nothing left and is
+            refused.
     """
     import torch
 
@@ -117,13 +128,21 @@ def pretrain(
     model, tokenizer = _build(objective, base, config, train, max_length)
     dev = pick_device(device)
     model.to(dev)
+    if freeze_encoder:
+        for parameter in model.base_model.parameters():
+            parameter.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if not trainable:
+        raise InvalidInputError(
+            "freeze_encoder leaves nothing to train: this model's head is tied to its embeddings"
+        )
     encode = _Encoder(tokenizer, objective, max_length)
     held_batches = [
         encode(held[i : i + batch_size], np.random.default_rng(seed))
         for i in range(0, len(held), batch_size)
     ]
     before = _loss(model, held_batches, dev)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.01)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps)
     )
@@ -134,7 +153,7 @@ def pretrain(
         batch = encode([train[i] for i in idx], rng)
         loss = model(**{k: v.to(dev) for k, v in batch.items()}).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad()
@@ -146,7 +165,7 @@ def pretrain(
     tokenizer.save_pretrained(folder)
     return PretrainResult(
         str(folder), objective, steps, len(train), len(held), before, after,
-        time.perf_counter() - started,
+        time.perf_counter() - started, freeze_encoder,
     )  # fmt: skip
 
 
