@@ -156,23 +156,10 @@ def _record_document(
 
 
 def _jsonl_objects(text: str, *, source: str) -> list[tuple[str, dict[str, Any]]]:
-    rows: list[tuple[str, dict[str, Any]]] = []
-    # Split on "\n" only: str.splitlines() also breaks at U+2028 inside JSON strings.
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFormatError(
-                f"{source} line {lineno} is not valid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
-        if not isinstance(obj, dict):
-            raise DataFormatError(
-                f"{source} line {lineno} holds a JSON {type(obj).__name__}; expected an object"
-            )
-        rows.append((f"{source} line {lineno}", obj))
-    return rows
+    """(where, object) for each JSON object line, with the dataset loaders' error messages."""
+    from medsage.datasets._tabular import _read_jsonl
+
+    return [(f"{source} {r.where}", dict(r.values)) for r in _read_jsonl(text, source=source)]
 
 
 def _csv_rows(text: str, *, source: str, delimiter: str) -> list[tuple[str, dict[str, str]]]:
