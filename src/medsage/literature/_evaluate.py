@@ -10,12 +10,13 @@ herbs) have no answers in the public XML.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medsage.evaluation import evaluate_ranking
+from medsage.literature._documents import Document
 from medsage.literature._index import LiteratureIndex
 from medsage.literature._trec import liveqa_average_score
 
@@ -77,9 +78,14 @@ def evaluate_liveqa(
     *,
     mode: str = "hybrid",
     question_text: str = "original",
+    answers: Iterable[Document] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RetrievalEvaluation:
-    """Search the LiveQA-Med test questions in `index` (MedQuAD answers) and score them."""
+    """Search the LiveQA-Med test questions in `index` (MedQuAD answers) and score them.
+
+    `answers`: the MedQuAD answer documents to align the judgements with (default: the
+    index's own documents; give them when the index holds other text under the same ids).
+    """
     from medsage.literature._ingest_medquad import (
         align_liveqa_qrels,
         load_liveqa_qrels,
