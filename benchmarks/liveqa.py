@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import shutil
 import sys
 import time
@@ -35,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO_ROOT, default_data_dir, environment, write_result
+from _common import REPO_ROOT, RESULTS_DIR, default_data_dir, environment, write_result
 from medsage.literature import LiteratureIndex
 from medsage.literature._evaluate import evaluate_liveqa
 from medsage.literature._ingest_medquad import (
@@ -85,6 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--index-dir", type=Path, default=REPO_ROOT / ".devmodel" / "medquad-index")
+    parser.add_argument(
+        "--only", nargs="*", help="Run these corpora only; other entries of the result file stay."
+    )
     args = parser.parse_args()
     medquad = args.data_dir / "medquad"
     qrels_dir = medquad / "liveqa_med_qrels" / "QA-TestSet-LiveQA-Med-Qrels-2479-Answers"
@@ -102,6 +106,9 @@ def main() -> None:
         if d.id not in present and d.id.split("_")[0] in ("ADAM", "MPlusDrugs", "MPlusHerbsSuppls")
     ]
     results: dict[str, Any] = {"command": "python benchmarks/liveqa.py", "corpora": {}}
+    previous = RESULTS_DIR / "liveqa.json"
+    if args.only and previous.is_file():
+        results = json.loads(previous.read_text(encoding="utf-8"))
     by_question = [
         dataclasses.replace(d, text=" ".join(filter(None, [d.extra.get("focus", ""), d.title])))
         for d in docs
@@ -113,6 +120,8 @@ def main() -> None:
         ("medquad_questions", by_question, questions_dir, None),
         ("medquad_plus_judged_missing_subsets", docs + restored, plus, args.index_dir),
     ]:
+        if args.only and name not in args.only:
+            continue
         started = time.perf_counter()
         index = build(corpus, folder, base)
         built_s = time.perf_counter() - started

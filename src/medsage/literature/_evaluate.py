@@ -96,7 +96,7 @@ def evaluate_liveqa(
     questions = load_liveqa_questions(questions_file, text=question_text)  # type: ignore[arg-type]
     alignment = align_liveqa_qrels(
         load_liveqa_qrels(qrels_folder),
-        index.documents(),
+        index.documents() if answers is None else answers,
         load_medquad_judged_answers(qrels_folder),
     )
     run = run_queries(index, questions, mode=mode, progress=progress)
