@@ -23,7 +23,8 @@ Steps (all on the CPU unless --device says otherwise; checkpoints go to .devmode
    temperature); score the official dev split once each.
 5. Ensemble: tfidf (trained on the same 90%) + the better e5 model by validation accuracy;
    the weight is chosen on the validation part; dev is scored once.
-Writes benchmarks/results/continued_pretraining.json (rewritten after every stage).
+Writes benchmarks/results/continued_pretraining.json (rewritten after every stage); --resume
+reuses the stages a killed run finished (checkpoints and fine-tuned bundles in --work-dir).
 """
 
 from __future__ import annotations
@@ -180,13 +181,11 @@ def _train_head(
     }
 
 
-def _previous_head(
-    work: Path, corpus_sha: str, mlm_settings: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The earlier run's results if its head stages can be reused (same corpus and settings)."""
+def _previous_run(corpus_sha: str, mlm_settings: dict[str, Any]) -> dict[str, Any]:
+    """The last run's results if they can be reused (same corpus and head settings), else {}."""
     path = RESULTS_DIR / "continued_pretraining.json"
-    if not path.is_file() or not (work / "head-2" / "config.json").is_file():
-        return None
+    if not path.is_file():
+        return {}
     old: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     same = (
         old.get("corpus", {}).get("sha256") == corpus_sha
@@ -195,7 +194,7 @@ def _previous_head(
             old["mlm_settings"].get(k) == v for k, v in mlm_settings.items() if k != "continued"
         )
     )
-    return old if same else None
+    return old if same else {}
 
 
 def main() -> None:
@@ -214,9 +213,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="KUAKE-QIC fine-tuning epochs")
     parser.add_argument("--no-ensemble", action="store_true")
     parser.add_argument(
-        "--resume-head",
+        "--resume",
         action="store_true",
-        help="reuse the head-only stages of the last run (same corpus and settings)",
+        help="reuse the finished stages of the last run (same corpus and settings)",
     )
     args = parser.parse_args()
 
@@ -291,30 +290,45 @@ def main() -> None:
 
         return report
 
-    previous = (
-        _previous_head(work, stats["sha256"], payload["mlm_settings"]) if args.resume_head else None
-    )
-    if previous is not None:
-        payload["mlm"], wall["mlm_head"] = previous["mlm"], previous["wall_seconds"]["mlm_head"]
-        payload["mlm"]["head_stages_from"] = previous["command"]
-        log(f"head stages reused from: {previous['command']}")
+    # --resume: reuse every finished stage of the last run (same corpus and head settings).
+    previous = _previous_run(stats["sha256"], payload["mlm_settings"]) if args.resume else {}
+    if previous and (work / "head-2" / "config.json").is_file():
+        payload["mlm"] = {k: v for k, v in previous["mlm"].items() if k != "continued"}
+        wall["mlm_head"] = previous["wall_seconds"]["mlm_head"]
+        payload["mlm"]["head_stages_from"] = previous["mlm"].get(
+            "head_stages_from", previous["command"]
+        )
+        log(f"head stages reused from: {payload['mlm']['head_stages_from']}")
     else:
+        previous = {}
         _train_head(args, corpus, work, pruned, common, payload, progress, log)
     save()
-    start = work / "head-2"
 
-    t0 = time.perf_counter()
-    full = pretrain(
-        corpus, work / "continued", base=str(start), steps=args.steps,
-        learning_rate=args.learning_rate, progress=progress("continued"), **common,
-    )  # fmt: skip
-    wall["mlm_continued"] = round(time.perf_counter() - t0, 1)
-    payload["mlm"]["continued"] = {
-        "loss_before (check: equals the baseline)": full.heldout_loss_before,
-        "loss": full.heldout_loss_after,
-        "perplexity": full.perplexity_after,
-    }
-    log(f"continued: perplexity {full.perplexity_before:.2f} -> {full.perplexity_after:.2f}")
+    same_continued = (
+        previous.get("mlm_settings", {}).get("continued") == payload["mlm_settings"]["continued"]
+    )
+    if (
+        same_continued
+        and "continued" in previous["mlm"]
+        and (work / "continued" / "config.json").is_file()
+    ):
+        payload["mlm"]["continued"] = previous["mlm"]["continued"]
+        wall["mlm_continued"] = previous["wall_seconds"]["mlm_continued"]
+        log("continued pretraining reused from the last run")
+    else:
+        previous = {}
+        t0 = time.perf_counter()
+        full = pretrain(
+            corpus, work / "continued", base=str(work / "head-2"), steps=args.steps,
+            learning_rate=args.learning_rate, progress=progress("continued"), **common,
+        )  # fmt: skip
+        wall["mlm_continued"] = round(time.perf_counter() - t0, 1)
+        payload["mlm"]["continued"] = {
+            "loss_before (check: equals the baseline)": full.heldout_loss_before,
+            "loss": full.heldout_loss_after,
+            "perplexity": full.perplexity_after,
+        }
+        log(f"continued: perplexity {full.perplexity_before:.2f} -> {full.perplexity_after:.2f}")
     save()
 
     train, valid = stratified_split(qic_train_full, test_size=0.1, seed=0)
@@ -330,7 +344,15 @@ def main() -> None:
         "runs": {},
     }
     models: dict[str, TextClassifier] = {}
+    old_qic = previous.get("kuake_qic", {})
     for name, base in (("plain", pruned), ("continued", work / "continued")):
+        bundle = work / f"kuake-qic-{name}"
+        if old_qic.get("settings") == settings and name in old_qic["runs"] and bundle.is_dir():
+            models[name] = TextClassifier.load(bundle)
+            payload["kuake_qic"]["runs"][name] = old_qic["runs"][name]
+            wall[f"finetune_{name}"] = previous["wall_seconds"][f"finetune_{name}"]
+            log(f"kuake_qic {name}: reused from the last run ({_shown(bundle)})")
+            continue
         t0 = time.perf_counter()
         model = TextClassifier("transformer", seed=0, base=str(base), **settings).fit(
             train.texts,
@@ -339,6 +361,7 @@ def main() -> None:
             progress=progress(f"kuake_qic {name}"),
         )
         wall[f"finetune_{name}"] = round(time.perf_counter() - t0, 1)
+        model.save(bundle)
         history = model.model_.history  # type: ignore[attr-defined]
         models[name] = model
         payload["kuake_qic"]["runs"][name] = {
