@@ -16,8 +16,10 @@ from medsage.cli import (
     explain,
     export,
     lit,
+    patients,
     predict,
     pretrain,
+    risk,
     train,
 )
 
@@ -33,6 +35,8 @@ app.add_typer(export.app, name="export")
 app.add_typer(deid.app, name="deid")
 app.add_typer(diagnose.app, name="diagnose")
 app.add_typer(lit.app, name="lit")
+app.add_typer(patients.app, name="patients")
+app.add_typer(risk.app, name="risk")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)

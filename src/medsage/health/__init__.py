@@ -1,0 +1,57 @@
+"""Patient health management: records, FHIR, risk scores, trends, alerts and plans.
+
+`RecordStore` keeps each patient's record (SQLite by default, PostgreSQL by URL) and audits
+every read and write; `medsage.health.risk` holds validated risk scores; `trend`,
+`evaluate_alerts` and `make_plan` watch measurements and propose a personal plan.
+"""
+
+from __future__ import annotations
+
+from medsage.health._alerts import Alert, evaluate_alerts
+from medsage.health._fhir_import import FhirBundleError
+from medsage.health._patient_view import (
+    measurement_series,
+    patient_alerts,
+    patient_plan,
+    record_risks,
+)
+from medsage.health._plans import CarePlan, PlanInputs, make_plan
+from medsage.health._plots import plot_measurement
+from medsage.health._records import (
+    AllergyRecord,
+    AuditEventRecord,
+    ConditionRecord,
+    EncounterRecord,
+    ImportResult,
+    MedicationRecord,
+    ObservationRecord,
+    PatientRecord,
+)
+from medsage.health._store import RecordStore
+from medsage.health._trends import Measurement, Trend, trend
+
+__all__ = [
+    "Alert",
+    "AllergyRecord",
+    "AuditEventRecord",
+    "CarePlan",
+    "ConditionRecord",
+    "EncounterRecord",
+    "FhirBundleError",
+    "ImportResult",
+    "Measurement",
+    "MedicationRecord",
+    "ObservationRecord",
+    "PatientRecord",
+    "PlanInputs",
+    "RecordStore",
+    "Trend",
+    "evaluate_alerts",
+    "make_plan",
+    "measurement_series",
+    "patient_alerts",
+    "patient_plan",
+    "plot_measurement",
+    "record_risks",
+    "trend",
+]
