@@ -30,9 +30,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import default_data_dir, environment, write_result
+from _common import RESULTS_DIR, default_data_dir, environment, write_result
 from medsage.health._fhir_import import parse_bundle
 from medsage.health._store import RecordStore
 
@@ -104,19 +106,93 @@ def postgres_import(base_url: str, bundles: list[dict[str, Any]]) -> dict[str, A
         engine.dispose()
 
 
-def risk_throughput() -> dict[str, Any]:
-    """STUB - to be filled by the risk-score owner: scores per second for 100,000 patients.
+RISK_PATIENTS = 100_000
 
-    Expected to return a dict of measured numbers that `main` stores under "risk".
-    """
-    return {"status": "not implemented yet"}
+
+def _synthetic_rows(n: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """Inputs for n patients per score, drawn within each score's valid ranges."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(40, 80, n)
+    sex = np.where(rng.random(n) < 0.5, "female", "male")
+    sbp = rng.integers(95, 200, n)
+    dbp = np.minimum(rng.integers(55, 120, n), sbp - 10)
+    weight = rng.uniform(45, 130, n).round(1)
+    height = rng.uniform(150, 195, n).round(1)
+    bmi = weight / (height / 100) ** 2
+    rows: dict[str, list[dict[str, Any]]] = {
+        "bmi": [{"weight_kg": w, "height_cm": h} for w, h in zip(weight, height, strict=True)],
+        "bp_category": [
+            {"systolic": int(a), "diastolic": int(b)} for a, b in zip(sbp, dbp, strict=True)
+        ],
+        "egfr_ckd_epi_2021": [
+            {"creatinine_mg_dl": c, "age": int(a), "sex": s}
+            for c, a, s in zip(rng.uniform(0.5, 4.0, n).round(2), age, sex, strict=True)
+        ],
+        "ascvd_pce_2013": [
+            {
+                "age": int(a), "sex": s, "race": r, "total_cholesterol_mg_dl": int(tc),
+                "hdl_mg_dl": int(hdl), "systolic_bp": int(bp), "bp_treated": bool(t),
+                "smoker": bool(sm), "diabetes": bool(d),
+            }
+            for a, s, r, tc, hdl, bp, t, sm, d in zip(
+                age, sex, rng.choice(["white", "african_american", "other"], n),
+                rng.integers(130, 320, n), rng.integers(20, 100, n), np.clip(sbp, 90, 200),
+                rng.random(n) < 0.3, rng.random(n) < 0.2, rng.random(n) < 0.15, strict=True,
+            )
+        ],
+        "findrisc": [
+            {
+                "age": int(a), "sex": s, "bmi": round(float(b), 1), "waist_cm": int(w),
+                "physically_active_30min_daily": bool(p), "vegetables_daily": bool(v),
+                "bp_medication": bool(m), "high_glucose_history": bool(g), "family_history": f,
+            }
+            for a, s, b, w, p, v, m, g, f in zip(
+                age, sex, np.clip(bmi, 15, 60), rng.integers(60, 140, n), rng.random(n) < 0.5,
+                rng.random(n) < 0.5, rng.random(n) < 0.3, rng.random(n) < 0.1,
+                rng.choice(["none", "second_degree", "first_degree"], n), strict=True,
+            )
+        ],
+    }  # fmt: skip
+    return rows
+
+
+def risk_throughput(n: int = RISK_PATIENTS) -> dict[str, Any]:
+    """Scores per second for n synthetic patients: vectorised `compute_many` per score, and the
+    plain `compute` loop on the first 5,000 for comparison."""
+    from medsage.health.risk import compute, compute_many
+
+    out: dict[str, Any] = {"patients": n}
+    for name, rows in _synthetic_rows(n).items():
+        started = time.perf_counter()
+        results = compute_many(name, rows)
+        seconds = time.perf_counter() - started
+        assert len(results) == n
+        sample = rows[:5000]
+        started = time.perf_counter()
+        for row in sample:
+            compute(name, **row)
+        loop_seconds = time.perf_counter() - started
+        out[name] = {
+            "seconds": round(seconds, 2),
+            "patients_per_second": round(n / seconds),
+            "loop_patients_per_second": round(len(sample) / loop_seconds),
+        }
+        print(name, out[name], flush=True)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20, help="replicas of the 12 bundles")
+    parser.add_argument("--risk-only", action="store_true", help="only the risk-score part")
     parser.add_argument("--postgres-url", default=os.environ.get("MEDSAGE_TEST_POSTGRES_URL"))
     args = parser.parse_args()
+    if args.risk_only:
+        previous = json.loads((RESULTS_DIR / "health_import.json").read_text(encoding="utf-8"))
+        previous["risk"] = risk_throughput()
+        previous["risk_command"] = "benchmarks/health.py --risk-only"
+        print("wrote", write_result("health_import", previous))
+        return
 
     folder = default_data_dir() / "synthea_mcode_sample" / "fhir"
     bundles = replicated_bundles(folder, args.copies)
