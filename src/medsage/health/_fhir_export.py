@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from medsage.health._fhir_import import ICD10, ICD10_SYSTEMS, LOINC, UCUM
+from medsage.health._codes import ICD10, ICD10_SYSTEMS, LOINC, UCUM
 from medsage.health._records import (
     AllergyRecord,
     CarePlanRecord,

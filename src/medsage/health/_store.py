@@ -265,7 +265,7 @@ class RecordStore:
 
     def add_observation(self, actor: str, observation: ObservationRecord) -> ObservationRecord:
         """Store one observation (LOINC code and UCUM unit are checked)."""
-        from medsage.health._fhir_import import loinc_problem, ucum_problem
+        from medsage.health._codes import loinc_problem, ucum_problem
 
         actor = _check_actor(actor)
         problem = loinc_problem(observation.code) or (
@@ -282,7 +282,7 @@ class RecordStore:
 
     def add_condition(self, actor: str, condition: ConditionRecord) -> ConditionRecord:
         """Store one condition (its ICD-10 code is checked)."""
-        from medsage.health._fhir_import import icd10_problem
+        from medsage.health._codes import icd10_problem
 
         actor = _check_actor(actor)
         if condition.icd10 is not None:

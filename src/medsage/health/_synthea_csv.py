@@ -20,16 +20,18 @@ from datetime import datetime
 from pathlib import Path
 
 from medsage.errors import DataFormatError, MissingFileError
-from medsage.health._fhir_import import (
+from medsage.health._codes import (
     RXNORM,
     SNOMED,
     icd10_for_snomed,
     loinc_problem,
-    parse_fhir_date,
-    parse_fhir_datetime,
     rxnorm_problem,
     snomed_problem,
     ucum_problem,
+)
+from medsage.health._fhir_import import (
+    parse_fhir_date,
+    parse_fhir_datetime,
 )
 from medsage.health._records import (
     AllergyRecord,

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from medsage.health._fhir_import import (
+from medsage.health._codes import (
     SNOMED_TO_ICD10,
     icd10_problem,
     loinc_check_digit,
     loinc_problem,
-    parse_fhir_datetime,
     snomed_problem,
     ucum_problem,
 )
+from medsage.health._fhir_import import parse_fhir_datetime
 
 
 def test_when_loinc_users_guide_example_then_check_digit_is_5() -> None:
