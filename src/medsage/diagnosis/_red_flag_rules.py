@@ -29,9 +29,12 @@ __all__ = [
     "ConditionGroup",
     "FindingCondition",
     "MeasureCondition",
+    "MessageContext",
     "PhraseCondition",
     "RedFlagRule",
+    "load_message_context",
     "load_red_flag_rules",
+    "parse_message_context",
     "parse_red_flag_rules",
     "rule_concepts",
 ]
@@ -48,6 +51,77 @@ OPS: Final[dict[str, Callable[[float, float], bool]]] = {
 }
 _RULE_KEYS: Final = ("id", "level", "title_en", "title_zh", "advice_en", "advice_zh", "source")
 _EN_EDGE: Final = "A-Za-z0-9"
+
+# --- How a message frames its mentions (the file's "message_context" entry)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    """Cues that decide whether a mention in a patient's message describes a case now.
+
+    general_question: a clause that asks about a condition in general ("what are the signs
+    of a stroke?"); nothing in it counts, nor in the clauses after it that start with an
+    example marker of general_example ("比如", "such as"). hypothetical: ConText UNCERTAIN
+    trigger rules that make a condition ("if", "如果"); a mention they reach before the next
+    clause break does not count. relative_history / relative_now: what turns a relative's
+    mention into family history, and what brings it back to the present ("had a stroke last
+    year and now...").
+    family_history: FAMILY trigger rules that always mean family history ("家族史").
+    """
+
+    general_question: tuple[tuple[str, re.Pattern[str]], ...]
+    general_example: tuple[tuple[str, re.Pattern[str]], ...]
+    hypothetical: frozenset[str]
+    relative_history: tuple[tuple[str, re.Pattern[str]], ...]
+    relative_now: tuple[tuple[str, re.Pattern[str]], ...]
+    family_history: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_message_context() -> MessageContext:
+    """Read the packaged message-context cues (cached; read on first use, not at import)."""
+    text = resources.files("medsage.resources").joinpath(RULES_RESOURCE).read_text("utf-8")
+    return parse_message_context(json.loads(text).get("message_context") or {})
+
+
+def parse_message_context(data: Mapping[str, Any]) -> MessageContext:
+    """Check and compile a "message_context" object (every key optional)."""
+
+    def patterns(key: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        value = data.get(key) or {}
+        if not isinstance(value, Mapping) or set(value) - {"en", "zh"}:
+            raise DataFormatError(
+                f"message_context.{key} must map en and/or zh to lists of regexes; got {value!r}"
+            )
+        out: list[tuple[str, re.Pattern[str]]] = []
+        for language, regexes in value.items():
+            for regex in regexes:
+                source = _en_regex(regex) if language == "en" else regex
+                try:
+                    out.append((language, re.compile(source, re.IGNORECASE)))
+                except re.error as exc:
+                    raise DataFormatError(
+                        f"message_context.{key}: {regex!r} is not a valid regex: {exc}"
+                    ) from exc
+        return tuple(out)
+
+    def names(key: str) -> frozenset[str]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise DataFormatError(
+                f"message_context.{key} must be a list of trigger rules; got {value!r}"
+            )
+        return frozenset(value)
+
+    return MessageContext(
+        general_question=patterns("general_question"),
+        general_example=patterns("general_example"),
+        hypothetical=names("hypothetical"),
+        relative_history=patterns("relative_history"),
+        relative_now=patterns("relative_now"),
+        family_history=names("family_history"),
+    )
+
 
 # --- Conditions
 

@@ -344,6 +344,16 @@ class LiteratureIndex:
             )
         return [self._hit(slot, score, rank, terms) for rank, (slot, score) in enumerate(ranked, 1)]
 
+    def ranked_ids(self, query: str, k: int = 100, mode: str = "bm25") -> list[tuple[str, float]]:
+        """(id, score) of the `k` best documents, without snippets (for re-rankers)."""
+        if mode == "bm25":
+            ranked = self._bm25(analyze(query), None, k)
+        elif mode == "dense":
+            ranked = self._dense(query, None, k)
+        else:
+            raise UnknownNameError(f"ranked_ids mode must be 'bm25' or 'dense', got {mode!r}")
+        return [(_doc_id(self._docs, slot), score) for slot, score in ranked]
+
     def _bm25(
         self, terms: Sequence[str], allowed: NDArray[np.bool_] | None, n: int
     ) -> list[tuple[int, float]]:

@@ -12,6 +12,7 @@ from importlib import resources
 
 import pytest
 
+from medsage.diagnosis._red_flag_rules import load_message_context, parse_message_context
 from medsage.diagnosis._red_flags import (
     LEVELS,
     AbnormalMeasurement,
@@ -25,6 +26,7 @@ from medsage.diagnosis._red_flags import (
 )
 from medsage.errors import DataFormatError, InvalidInputError
 from medsage.text import find_findings, find_measurements
+from medsage.text._assertion import load_context_rules
 from medsage.text._findings import finding_concepts
 
 # --- The table: (text, expected rule id) for emergencies
@@ -65,6 +67,54 @@ EMERGENCIES_EN: list[tuple[str, str]] = [
     ("Diabetic, found unresponsive, glucose 40 mg/dL", "severe_hypoglycaemia"),
     ("Fever and chills, temp 39.2, RR 26, BP 85/50, confused", "sepsis_high_risk"),
     ("Feels feverish, heart rate 135 bpm, mottled skin", "sepsis_high_risk"),
+    # Patients' and carers' wording (added with the rules for issue 8, triage of messages).
+    ("my neighbour is unconscious on the floor", "unresponsive"),
+    ("my brother swallowed about 20 of his sleeping pills", "poisoning_overdose"),
+    ("the gash on his arm keeps pumping blood, we can't stop the bleeding", "severe_bleeding"),
+    ("burned by hot oil, big blisters across her whole arm", "severe_burn"),
+    ("a sweet got stuck in her throat and she can't cough or speak", "choking"),
+    ("we have a gas heater on and both of us have headaches and feel dizzy", "carbon_monoxide"),
+    ("fell off his bike, hit his head and keeps throwing up", "head_injury_red_flags"),
+    ("bitten by a rattlesnake on the ankle", "venomous_snakebite"),
+    ("she has been fitting for 6 minutes", "prolonged_seizure"),
+    ("our 10 day old baby feels hot, temperature 38.1", "infant_fever_under_3_months"),
+    # Round 2 of the message rules (issue 8): held-out misses and the patterns around them.
+    ("out of nowhere I went blind in my right eye", "stroke_fast"),
+    (
+        "all of a sudden the room is spinning, i can't walk straight and i'm seeing double",
+        "stroke_fast",
+    ),
+    (
+        "she is 60, her jaw and left arm ache, cold sweat and she feels sick",
+        "acute_coronary_syndrome",
+    ),
+    (
+        "used my inhaler 8 times and it's not helping, can barely say a sentence",
+        "severe_breathing_difficulty",
+    ),
+    ("my 2 year old drank vodka and is very drowsy", "poisoning_overdose"),
+    (
+        "we ate wild mushrooms we picked in the woods and now we are all vomiting",
+        "poisoning_overdose",
+    ),
+    ("wrote my goodbye letters and got the rope", "suicidal_intent"),
+    ("working in the sun all day, now he is confused and not sweating", "heat_stroke"),
+    ("36 weeks pregnant and bleeding heavily", "antepartum_haemorrhage"),
+    ("my waters broke and the cord is hanging out", "cord_prolapse"),
+    ("34 weeks pregnant, bad headache and seeing flashing lights", "pre_eclampsia_signs"),
+    ("coughing up spoonfuls of blood", "massive_haemoptysis"),
+    ("pulled my son out of the pool, he is coughing and very sleepy", "drowning"),
+    ("sudden severe pain in my left testicle and I feel sick", "testicular_torsion"),
+    ("got an electric shock from a socket and now my heart is racing", "electric_shock"),
+    ("my tongue is swelling up and I can't swallow", "airway_swelling"),
+    (
+        "my 8 month old has diarrhoea, no wet nappies since morning and she is floppy",
+        "infant_dehydration",
+    ),
+    ("sudden severe stomach pain and I fainted", "acute_abdomen"),
+    ("type 1 diabetic, vomiting all night and breathing fast and deep", "diabetic_ketoacidosis"),
+    ("splashed oven cleaner in my eye", "chemical_eye_injury"),
+    ("found my grandad outside in the snow, confused and stopped shivering", "hypothermia"),
 ]
 
 EMERGENCIES_ZH: list[tuple[str, str]] = [
@@ -88,6 +138,36 @@ EMERGENCIES_ZH: list[tuple[str, str]] = [
     ("血糖 2.1 mmol/L 意识模糊", "severe_hypoglycaemia"),
     ("糖尿病患者昏迷，血糖1.8mmol/L", "severe_hypoglycaemia"),
     ("高热寒战，体温39.8℃，呼吸30次/分，血压85/50mmHg，神志不清", "sepsis_high_risk"),
+    ("邻居倒在楼道里，喊不醒", "unresponsive"),
+    ("他一口气吃了三十多片安定", "poisoning_overdose"),
+    ("腿上的伤口血止不住，纱布都湿透了", "severe_bleeding"),
+    ("被火烧伤，脸上焦黑", "severe_burn"),
+    ("老人吃汤圆噎住了，说不出话", "choking"),
+    ("卫生间燃气热水器洗澡，人晕倒了", "carbon_monoxide"),
+    ("从床上摔下来磕到头，吐了好几次", "head_injury_red_flags"),
+    ("下地干活被蛇咬了", "venomous_snakebite"),
+    ("老公癫痫发作，一直不停，已经六分钟了", "prolonged_seizure"),
+    ("新生儿，体温38.2℃", "infant_fever_under_3_months"),
+    ("妈妈左眼突然什么都看不见了", "stroke_fast"),
+    ("奶奶突然天旋地转，走路往一边倒，看东西重影", "stroke_fast"),
+    ("哮喘犯了，喷了好几次都不管用，话都说不完整", "severe_breathing_difficulty"),
+    ("孩子偷喝了白酒，现在软绵绵的叫不太醒", "poisoning_overdose"),
+    ("吃了自己采的野蘑菇，现在上吐下泻", "poisoning_overdose"),
+    ("我已经写好遗书了，绳子也买好了", "suicidal_intent"),
+    ("爷爷在太阳底下干活，现在说胡话，身上滚烫不出汗", "heat_stroke"),
+    ("怀孕八个月，下面流了好多血", "antepartum_haemorrhage"),
+    ("孕39周破水了，看到脐带掉出来了", "cord_prolapse"),
+    ("孕35周，头很痛，眼前冒金星，脸和手突然肿了", "pre_eclampsia_signs"),
+    ("咳了好几口鲜血", "massive_haemoptysis"),
+    ("孩子掉进河里呛水了，救上来后一直咳，脸色发白", "drowning"),
+    ("儿子突然说蛋蛋疼得厉害，还吐了", "testicular_torsion"),
+    ("爸爸触电了，现在胸口疼，心慌", "electric_shock"),
+    ("舌头突然肿了，咽不下东西", "airway_swelling"),
+    ("宝宝拉肚子一天了，尿布一上午都是干的，软绵绵的", "infant_dehydration"),
+    ("肚子突然剧痛，肚子硬得像木板", "acute_abdomen"),
+    ("糖尿病人，吐了一天，呼吸又深又快，有烂苹果味", "diabetic_ketoacidosis"),
+    ("洗衣服的时候84消毒液溅到眼睛里了", "chemical_eye_injury"),
+    ("老人在外面冻了一夜，叫他反应很慢", "hypothermia"),
 ]
 
 # --- Look-alikes: (text, exact triage level, exact set of rule ids that fire)
@@ -167,6 +247,71 @@ AFTER_FIRST_RUN: list[tuple[str, str, frozenset[str]]] = [
     ("没有想过自杀", "routine", frozenset()),
 ]
 
+# Added with the message rules (issue 8): a relative's mention counts as the case unless it is
+# family history; hypotheticals and general questions count nothing.
+MESSAGES: list[tuple[str, str, frozenset[str]]] = [
+    ("my dad's face is drooping right now", "emergency", frozenset({"stroke_fast"})),
+    ("我妈刚才突然嘴歪了", "emergency", frozenset({"stroke_fast"})),
+    (
+        "My mum had a stroke last year and now her face is drooping again",
+        "emergency",
+        frozenset({"stroke_fast"}),
+    ),
+    ("My mum had a stroke last year; what diet helps?", "routine", frozenset()),
+    ("家族史：父亲胸痛后猝死", "routine", frozenset()),
+    ("What should I do if my child swallows a whole bottle of pills?", "routine", frozenset()),
+    ("万一孩子误吞了纽扣电池怎么办", "routine", frozenset()),
+    ("What are the warning signs of a stroke, like a drooping face?", "routine", frozenset()),
+    ("如何识别中风？比如嘴歪、说话不清", "routine", frozenset()),
+    ("Years ago I took an overdose; I am well now", "routine", frozenset()),
+    ("my baby is 4 months old with a temperature of 38", "routine", frozenset()),
+    ("I burnt my finger on the oven, a small red mark", "routine", frozenset()),
+]
+
+# Round 2 (issue 8): look-alikes of the new rules; none may be an emergency.
+ROUND_2: list[tuple[str, str, frozenset[str]]] = [
+    (
+        "I'm 30 weeks pregnant and my feet swell in the evening, is that normal?",
+        "routine",
+        frozenset(),
+    ),
+    (
+        "had pre-eclampsia in my last pregnancy, what are my chances this time?",
+        "routine",
+        frozenset(),
+    ),
+    ("how do you treat heat stroke?", "routine", frozenset()),
+    ("my son nearly drowned two years ago, now he's afraid of swimming", "routine", frozenset()),
+    ("got a small shock changing a light bulb, felt a tingle, fine now", "routine", frozenset()),
+    (
+        "my 3 year old has a tummy bug, vomited twice, still drinking and peeing fine",
+        "routine",
+        frozenset(),
+    ),
+    ("i'm type 1 diabetic and my ketones were 0.3, glucose 12, feel fine", "routine", frozenset()),
+    (
+        "coughed up a bit of blood after a coughing fit, just a streak",
+        "urgent",
+        frozenset({"haemoptysis"}),
+    ),
+    ("the room spins for a few seconds when I roll over in bed", "routine", frozenset()),
+    ("my jaw aches from grinding my teeth", "routine", frozenset()),
+    ("I drank too much wine last night and threw up", "routine", frozenset()),
+    ("wrote my letters to family for christmas", "routine", frozenset()),
+    ("got some shampoo in my eye, it stings, rinsed it", "routine", frozenset()),
+    ("went cold water swimming this morning, felt great", "routine", frozenset()),
+    ("孕晚期头痛正常吗？没有视力问题", "routine", frozenset()),
+    ("孩子学游泳呛了几口水，现在玩得好好的", "routine", frozenset()),
+    ("嗓子肿痛三天了，咽东西有点疼", "routine", frozenset()),
+    ("宝宝拉肚子两天，精神还好，尿也正常", "routine", frozenset()),
+    ("孩子发烧，手脚冰凉，精神还可以", "routine", frozenset()),
+    ("野生菌怎么做才安全？", "routine", frozenset()),
+    ("糖尿病十年了，最近血糖有点高，12点几，没有不舒服", "routine", frozenset()),
+    ("破水了要马上去医院吗？还没有宫缩，没有其他不舒服", "routine", frozenset()),
+    ("天太热了，有点头晕乏力，喝了点水好多了", "routine", frozenset()),
+    ("没有尿频尿急", "routine", frozenset()),
+]
+
 NOT_FIRING_ASSERTIONS = ("negated", "historical", "family")
 
 
@@ -195,7 +340,8 @@ def test_when_an_emergency_is_described_then_triage_is_emergency_with_its_rule(
 
 
 @pytest.mark.parametrize(
-    ("text", "level", "rule_ids"), LOOK_ALIKES_EN + LOOK_ALIKES_ZH + AFTER_FIRST_RUN
+    ("text", "level", "rule_ids"),
+    (LOOK_ALIKES_EN + LOOK_ALIKES_ZH + AFTER_FIRST_RUN + MESSAGES + ROUND_2),
 )
 def test_when_a_look_alike_is_described_then_triage_level_and_rules_are_exact(
     text: str, level: str, rule_ids: frozenset[str]
@@ -335,7 +481,7 @@ def test_when_the_rules_are_read_then_each_has_a_source_titles_and_advice_in_bot
 ):
     rules = load_red_flag_rules()
     assert len({r.rule_id for r in rules}) == len(rules)
-    assert sum(r.level == "emergency" for r in rules) == 12
+    assert sum(r.level == "emergency" for r in rules) == 36
     for rule in rules:
         assert rule.level in LEVELS[:2]
         assert rule.source.strip()
@@ -381,3 +527,19 @@ def test_when_a_rule_is_malformed_then_data_format_error_names_the_problem(
     rule.update(broken)
     with pytest.raises(DataFormatError, match=message):
         parse_red_flag_rules({"rules": [rule]})
+
+
+def test_when_the_message_context_is_malformed_then_data_format_error_names_the_key() -> None:
+    with pytest.raises(DataFormatError, match="general_question"):
+        parse_message_context({"general_question": {"fr": ["x"]}})
+    with pytest.raises(DataFormatError, match="relative_now"):
+        parse_message_context({"relative_now": {"en": ["(unclosed"]}})
+    with pytest.raises(DataFormatError, match="hypothetical"):
+        parse_message_context({"hypothetical": "if"})
+
+
+def test_when_the_packaged_message_context_is_read_then_every_trigger_is_a_context_rule() -> None:
+    context = load_message_context()
+    triggers = {rule.trigger for rule in load_context_rules()}
+    assert sorted((context.hypothetical | context.family_history) - triggers) == []
+    assert len(context.general_question) >= 10

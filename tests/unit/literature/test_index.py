@@ -366,3 +366,14 @@ def test_when_an_array_file_is_damaged_then_open_says_rebuild(tmp_path: Path) ->
     (tmp_path / "idx" / "postings" / "term_docs.npy").write_bytes(b"garbage")
     with pytest.raises(DataFormatError, match="damaged"):
         LiteratureIndex.open(tmp_path / "idx")
+
+
+def test_when_ranked_ids_then_same_order_and_scores_as_search_without_snippets(
+    tmp_path: Path,
+) -> None:
+    index = LiteratureIndex.build(_english_corpus(120), tmp_path / "idx", dense=False)
+    for query in _queries(10):
+        hits = index.search(query, k=20, mode="bm25")
+        assert index.ranked_ids(query, 20, "bm25") == [(h.id, h.score) for h in hits]
+    with pytest.raises(UnknownNameError):
+        index.ranked_ids("gout", 5, "hybrid")
