@@ -3,7 +3,9 @@
 Two tables, each written by an author independent of the rules (field "emergency" is the label):
 tests/data/consult/triage_messages.jsonl (46 emergencies, 46 ordinary questions, en + zh) and
 tests/data/consult/triage_heldout.jsonl (40 and 40; held out for round 1 of the rules, measured
-once with 13 emergencies missed, then used for round 2). Issue 8 asks that every emergency gets
+once with 13 emergencies missed, then used for round 2) and tests/data/consult/triage_heldout2.jsonl
+(50 and 50; held out for round 2, measured once with 17 emergencies missed and 1 ordinary message
+flagged, then used for round 3). Issue 8 asks that every emergency gets
 the emergency answer and ordinary questions do not, so the counts are exact, and a failure lists
 every message that was misjudged.
 """
@@ -19,7 +21,11 @@ from medsage.diagnosis import triage
 
 TABLES = Path(__file__).parents[2] / "data" / "consult"
 # table file -> (emergencies, ordinary messages) it holds
-SIZES = {"triage_messages.jsonl": (46, 46), "triage_heldout.jsonl": (40, 40)}
+SIZES = {
+    "triage_messages.jsonl": (46, 46),
+    "triage_heldout.jsonl": (40, 40),
+    "triage_heldout2.jsonl": (50, 50),
+}
 
 
 def _rows(table: str) -> list[dict[str, object]]:
@@ -64,3 +70,16 @@ def test_when_an_ordinary_message_is_triaged_then_none_is_emergency(table: str) 
     assert flagged == [], f"{len(flagged)} ordinary messages triaged emergency:\n" + "\n".join(
         flagged
     )
+
+
+def test_when_the_untouched_fourth_table_is_triaged_then_the_measured_misses_are_as_recorded() -> (
+    None
+):
+    """triage_heldout3.jsonl was written after the rules and never used to change them: it
+    measures how the rules do on wording they have not seen (37 of 50 emergencies caught, 2 of
+    50 ordinary messages over-triaged). Update these numbers, and benchmarks/README.md, when the
+    rules change; do not fit the rules to this table."""
+    rows = _rows("triage_heldout3.jsonl")
+    assert (sum(r["emergency"] is True for r in rows), len(rows)) == (50, 100)
+    assert (len(_misjudged("triage_heldout3.jsonl", emergency=True)),
+            len(_misjudged("triage_heldout3.jsonl", emergency=False))) == (13, 2)  # fmt: skip

@@ -115,6 +115,23 @@ EMERGENCIES_EN: list[tuple[str, str]] = [
     ("type 1 diabetic, vomiting all night and breathing fast and deep", "diabetic_ketoacidosis"),
     ("splashed oven cleaner in my eye", "chemical_eye_injury"),
     ("found my grandad outside in the snow, confused and stopped shivering", "hypothermia"),
+    (
+        "motorbike accident, his leg is bent at a weird angle and he cant move his legs",
+        "major_trauma",
+    ),
+    ("my brother has a knife and keeps threatening to kill the neighbours", "danger_to_others"),
+    (
+        "flew back from a long-haul flight, swollen calf, suddenly short of breath",
+        "pulmonary_embolism",
+    ),
+    ("sudden tearing pain in my chest going through to my back", "aortic_dissection"),
+    ("my 2 year old is floppy and her skin is mottled", "seriously_ill_child"),
+    ("my son swallowed a button battery an hour ago but seems fine", "poisoning_overdose"),
+    ("he has been fitting for 5-6 mins now", "prolonged_seizure"),
+    (
+        "6 weeks pregnant, sharp pain low on one side and i nearly fainted",
+        "early_pregnancy_bleeding",
+    ),
 ]
 
 EMERGENCIES_ZH: list[tuple[str, str]] = [
@@ -168,6 +185,14 @@ EMERGENCIES_ZH: list[tuple[str, str]] = [
     ("糖尿病人，吐了一天，呼吸又深又快，有烂苹果味", "diabetic_ketoacidosis"),
     ("洗衣服的时候84消毒液溅到眼睛里了", "chemical_eye_injury"),
     ("老人在外面冻了一夜，叫他反应很慢", "hypothermia"),
+    ("骑电动车被货车撞了，腿变形了，下半身没知觉", "major_trauma"),
+    ("我弟拿着刀说要砍死他爸，说有人要害他", "danger_to_others"),
+    ("坐了十几个小时飞机，小腿肿痛，突然喘不上气", "pulmonary_embolism"),
+    ("突然胸背部撕裂样疼痛，满头大汗", "aortic_dissection"),
+    ("宝宝8个月，皮肤发花，呼吸很急促", "seriously_ill_child"),
+    ("孩子把纽扣电池吞了，看着没什么事", "poisoning_overdose"),
+    ("孩子抽筋了，翻白眼，已经五六分钟了", "prolonged_seizure"),
+    ("停经六周，右下腹剧痛，肛门坠胀", "early_pregnancy_bleeding"),
 ]
 
 # --- Look-alikes: (text, exact triage level, exact set of rule ids that fire)
@@ -203,6 +228,14 @@ LOOK_ALIKES_EN: list[tuple[str, str, frozenset[str]]] = [
         "urgent",
         frozenset({"chest_pain"}),
     ),
+    ("what should i do if my toddler swallows a battery?", "routine", frozenset()),
+    ("my calf is sore after football, no breathing problems", "routine", frozenset()),
+    ("my leg is cramping for 10 minutes and won't stop", "routine", frozenset()),
+    (
+        "my 3 month old has blue hands after bath but is feeding well and alert",
+        "routine",
+        frozenset(),
+    ),
 ]
 
 LOOK_ALIKES_ZH: list[tuple[str, str, frozenset[str]]] = [
@@ -223,6 +256,10 @@ LOOK_ALIKES_ZH: list[tuple[str, str, frozenset[str]]] = [
     ("有点鼻塞，流清涕", "self_care", frozenset()),
     ("体温39.3℃，咳嗽", "urgent", frozenset()),
     ("胸痛，按压时加重，无出汗，无气促", "urgent", frozenset({"chest_pain"})),
+    ("我去年有一阵子老想死，现在好多了，想问药要吃多久", "routine", frozenset()),
+    ("我哥以前拿刀吓唬过人，现在吃药控制得很好", "routine", frozenset()),
+    ("腿抽筋五分钟了还没停", "routine", frozenset()),
+    ("从去年开始胸口疼，爬楼更明显", "urgent", frozenset({"chest_pain"})),
 ]
 
 # Added after the first run, from probing beyond the table: a stopped breath, a negation inside
@@ -481,7 +518,7 @@ def test_when_the_rules_are_read_then_each_has_a_source_titles_and_advice_in_bot
 ):
     rules = load_red_flag_rules()
     assert len({r.rule_id for r in rules}) == len(rules)
-    assert sum(r.level == "emergency" for r in rules) == 36
+    assert sum(r.level == "emergency" for r in rules) == 41
     for rule in rules:
         assert rule.level in LEVELS[:2]
         assert rule.source.strip()
