@@ -8,6 +8,7 @@ import typer
 
 from medsage import __version__
 from medsage.cli import (
+    consult,
     data,
     deid,
     demo,
@@ -37,6 +38,7 @@ app.add_typer(diagnose.app, name="diagnose")
 app.add_typer(lit.app, name="lit")
 app.add_typer(patients.app, name="patients")
 app.add_typer(risk.app, name="risk")
+app.add_typer(consult.app, name="consult")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
