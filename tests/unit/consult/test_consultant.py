@@ -142,3 +142,28 @@ def test_when_vague_table_is_read_then_the_measured_share_is_right(
     rows = _rows("vague.jsonl")
     wrong = [r["text"] for r in rows if understand(str(r["text"])).vague != r["vague"]]
     assert wrong == []
+
+
+def test_when_50_ordinary_questions_are_answered_then_every_sentence_is_in_its_cited_passage(
+    consultant: Consultant,
+) -> None:
+    questions = [
+        str(r["text"])
+        for name in ("triage_messages.jsonl", "triage_heldout.jsonl", "triage_heldout2.jsonl")
+        for r in _rows(name)
+        if not r["emergency"]
+    ][:50]
+    assert len(questions) == 50
+    modes: dict[str, int] = {}
+    sentences = 0
+    for question in questions:
+        answer = consultant.ask(question)
+        modes[answer.mode] = modes.get(answer.mode, 0) + 1
+        by_number = {c["number"]: c["id"] for c in answer.citations}
+        for sentence in answer.sentences:
+            assert sentence["text"] in consultant.kb.get(by_number[sentence["citation"]]).text
+            sentences += 1
+        if answer.mode == "extractive":
+            assert answer.answer.count("[") == len(answer.sentences) > 0
+    assert modes.get("extractive", 0) >= 40, modes
+    assert sentences > 100
