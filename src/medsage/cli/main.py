@@ -13,6 +13,7 @@ from medsage.cli import (
     deid,
     demo,
     diagnose,
+    drug,
     evaluate,
     explain,
     export,
@@ -39,6 +40,7 @@ app.add_typer(lit.app, name="lit")
 app.add_typer(patients.app, name="patients")
 app.add_typer(risk.app, name="risk")
 app.add_typer(consult.app, name="consult")
+app.add_typer(drug.app, name="drug")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
