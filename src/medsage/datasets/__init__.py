@@ -14,14 +14,17 @@ from medsage.datasets._dxy import load_dxy
 from medsage.datasets._encoding import decode_bytes, detect_encoding, read_text_file
 from medsage.datasets._export import fingerprint, write_dataset
 from medsage.datasets._inputs import load_texts
+from medsage.datasets._moleculenet import MOLECULENET, MoleculeDataset, load_moleculenet
 from medsage.datasets._split import stratified_split
 from medsage.datasets._symptom2disease import load_symptom2disease
 from medsage.datasets._tabular import load_text_label
 from medsage.datasets._types import TextDataset
 
 __all__ = [
+    "MOLECULENET",
     "DedupeResult",
     "GoldNote",
+    "MoleculeDataset",
     "TextDataset",
     "decode_bytes",
     "deduplicate",
@@ -31,6 +34,7 @@ __all__ = [
     "load_deid_jsonl",
     "load_dxy",
     "load_med_dialogue",
+    "load_moleculenet",
     "load_physionet_deid",
     "load_symptom2disease",
     "load_text_label",

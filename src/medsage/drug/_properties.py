@@ -1,0 +1,216 @@
+"""Molecular properties: RDKit descriptors, QED and the synthetic accessibility (SA) score.
+
+Every value is RDKit's own function on the standardised molecule, so a value printed next to a
+SMILES can be reproduced from that SMILES with RDKit alone:
+
+| field | RDKit function | meaning |
+|---|---|---|
+| mw | `Descriptors.MolWt` | average molecular weight (g/mol) |
+| clogp | `Crippen.MolLogP` | Wildman-Crippen logP (J Chem Inf Comput Sci 1999;39:868) |
+| molar_refractivity | `Crippen.MolMR` | Wildman-Crippen molar refractivity |
+| tpsa | `rdMolDescriptors.CalcTPSA` | topological polar surface area, Ertl 2000 (Å²) |
+| hbd, hba | `Lipinski.NumHDonors`, `Lipinski.NumHAcceptors` | H-bond donors / acceptors |
+| rotb | `Descriptors.NumRotatableBonds` | rotatable bonds (RDKit's default, Strict) |
+| rings, aromatic_rings | `CalcNumRings`, `CalcNumAromaticRings` | SSSR rings |
+| fsp3 | `CalcFractionCSP3` | fraction of sp3 carbons |
+| formal_charge | `Chem.GetFormalCharge` | net formal charge |
+| heavy_atoms, atoms | heavy atoms; all atoms including implicit H (Ghose counts these) |
+| qed | `QED.qed` (see `qed`) | Bickerton et al., Nat Chem 2012;4:90 (mean weights) |
+| sa | Ertl & Schuffenhauer, J Cheminform 2009;1:8 | 1 (easy) to 10 (hard) |
+
+The SA score is RDKit's Contrib `sascorer.py` (Ertl and Landrum, 2013) ported line by line; its
+fragment contributions were converted once from Contrib's `fpscores.pkl.gz` to JSON
+(`medsage/resources/drug/sa_fpscores.json.gz`), so nothing here reads a pickle.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import math
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from medsage.drug._patterns import PatternScreen, pattern_bits
+from medsage.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from medsage.drug._patterns import Bits
+
+# SA score constants from sascorer.py (Ertl & Schuffenhauer 2009, with the 2013 RDKit changes).
+SA_UNKNOWN_FRAGMENT = -4.0  # contribution of a fragment absent from the PubChem statistics
+SA_RAW_MIN, SA_RAW_MAX = -4.0, 2.5  # raw score range mapped onto 1..10
+SA_MACROCYCLE_SIZE = 8  # rings with more atoms count as macrocycles
+
+
+@dataclass(frozen=True)
+class MolecularProperties:
+    """Descriptors of one standardised molecule (see the module table for definitions)."""
+
+    mw: float
+    clogp: float
+    molar_refractivity: float
+    tpsa: float
+    hbd: int
+    hba: int
+    rotb: int
+    rings: int
+    aromatic_rings: int
+    fsp3: float
+    formal_charge: int
+    heavy_atoms: int
+    atoms: int
+    qed: float
+    sa: float | None  # None only when computing it was skipped (`with_sa=False`)
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def compute_properties(
+    mol: Any, *, bits: Bits | None = None, with_sa: bool = True
+) -> MolecularProperties:
+    """All properties of one RDKit molecule (standardise it first: `standardize`).
+
+    `bits` is `pattern_bits(mol)` when the caller already has it (the screen shares it with
+    the alert filters); QED's structural alerts are screened with it (same value, faster).
+    `with_sa=False` leaves `sa` None (the screen scores only its hits, saving ~0.3 ms each).
+    """
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors, Lipinski, rdMolDescriptors
+
+    if mol is None or mol.GetNumAtoms() == 0:
+        raise InvalidInputError("compute_properties needs a parsed molecule with atoms, got None")
+    # One Crippen pass gives both values of Crippen.MolLogP and Crippen.MolMR.
+    clogp, molar_refractivity = rdMolDescriptors.CalcCrippenDescriptors(mol)
+    mw = Descriptors.MolWt(mol)  # type: ignore[attr-defined]
+    tpsa = rdMolDescriptors.CalcTPSA(mol)
+    # RDKit's default rotatable-bond definition is Strict, the one QED uses: count once.
+    rotb = rdMolDescriptors.CalcNumRotatableBonds(
+        mol, rdMolDescriptors.NumRotatableBondsOptions.Strict
+    )
+    hbd = Lipinski.NumHDonors(mol)  # type: ignore[attr-defined]  # = CalcNumHBD, as QED's
+    return MolecularProperties(
+        mw=mw,
+        clogp=clogp,
+        molar_refractivity=molar_refractivity,
+        tpsa=tpsa,
+        hbd=hbd,
+        hba=Lipinski.NumHAcceptors(mol),  # type: ignore[attr-defined]
+        rotb=rotb,
+        rings=rdMolDescriptors.CalcNumRings(mol),
+        aromatic_rings=rdMolDescriptors.CalcNumAromaticRings(mol),
+        fsp3=rdMolDescriptors.CalcFractionCSP3(mol),
+        formal_charge=Chem.GetFormalCharge(mol),
+        heavy_atoms=mol.GetNumHeavyAtoms(),
+        atoms=mol.GetNumAtoms(onlyExplicit=False),  # implicit hydrogens included
+        qed=qed(mol, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd, rotb=rotb, bits=bits),
+        sa=sa_score(mol) if with_sa else None,
+    )
+
+
+@functools.cache
+def _qed_screens() -> tuple[PatternScreen, PatternScreen]:
+    """Pattern screens of QED's acceptor patterns and its 116 structural alerts."""
+    from rdkit.Chem import QED
+
+    return PatternScreen(QED.Acceptors), PatternScreen(QED.StructuralAlerts)
+
+
+def qed(
+    mol: Any, *, mw: float | None = None, clogp: float | None = None, tpsa: float | None = None,
+    hbd: int | None = None, rotb: int | None = None, bits: Bits | None = None,
+) -> float:  # fmt: skip
+    """`QED.qed(mol)` (Bickerton et al. 2012, mean weights), reusing known descriptors.
+
+    The eight QED properties are computed exactly as `QED.properties` does, except that MW,
+    logP, HBD, PSA and strict rotatable bonds may be passed in, and the acceptor patterns
+    and 116 structural alerts are pattern-screened. Molecules with explicit hydrogens take
+    RDKit's own path.
+    """
+    from rdkit import Chem
+    from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+
+    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+        return float(QED.qed(mol))  # type: ignore[no-untyped-call]
+    if bits is None:
+        bits = pattern_bits(mol)
+    acceptors, alerts = QED.Acceptors, QED.StructuralAlerts
+    acceptor_screen, alert_screen = _qed_screens()
+    strict = rdMolDescriptors.NumRotatableBondsOptions.Strict
+    aliphatic_free = Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)
+    properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
+        MW=Descriptors.MolWt(mol) if mw is None else mw,  # type: ignore[attr-defined]
+        ALOGP=Crippen.MolLogP(mol) if clogp is None else clogp,  # type: ignore[attr-defined]
+        HBA=sum(
+            len(mol.GetSubstructMatches(acceptors[i])) for i in acceptor_screen.candidates(bits)
+        ),
+        HBD=rdMolDescriptors.CalcNumHBD(mol) if hbd is None else hbd,
+        PSA=rdMolDescriptors.CalcTPSA(mol) if tpsa is None else tpsa,
+        ROTB=rdMolDescriptors.CalcNumRotatableBonds(mol, strict) if rotb is None else rotb,
+        AROM=len(Chem.GetSSSR(aliphatic_free)),
+        ALERTS=sum(1 for i in alert_screen.candidates(bits) if mol.HasSubstructMatch(alerts[i])),
+    )
+    return float(QED.qed(mol, qedProperties=properties))  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def _fragment_scores() -> dict[int, float]:
+    """Fragment id -> contribution, from the packaged JSON (loaded once per process)."""
+    path = resources.files("medsage.resources").joinpath("drug/sa_fpscores.json.gz")
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        groups = json.load(handle)["groups"]
+    return {int(frag): float(group[0]) for group in groups for frag in group[1:]}
+
+
+@functools.cache
+def _sa_generator() -> Any:
+    from rdkit.Chem import rdFingerprintGenerator
+
+    return rdFingerprintGenerator.GetMorganGenerator(radius=2)
+
+
+def sa_score(mol: Any) -> float:
+    """Synthetic accessibility, 1 (easy) to 10 (hard): Ertl & Schuffenhauer 2009, RDKit port."""
+    from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors
+
+    n_atoms = mol.GetNumAtoms()
+    if n_atoms == 0:
+        raise InvalidInputError("sa_score needs a molecule with atoms, got an empty one")
+    scores = _fragment_scores()
+    counts = _sa_generator().GetSparseCountFingerprint(mol).GetNonzeroElements()
+    n_fragments = 0
+    score1 = 0.0
+    for frag, count in counts.items():
+        n_fragments += count
+        score1 += scores.get(frag, SA_UNKNOWN_FRAGMENT) * count
+    score1 /= n_fragments
+
+    chiral = len(Chem.FindMolChiralCenters(mol, includeUnassigned=True))  # type: ignore[no-untyped-call]
+    bridgeheads = rdMolDescriptors.CalcNumBridgeheadAtoms(mol)
+    spiro = rdMolDescriptors.CalcNumSpiroAtoms(mol)
+    macrocycles = sum(1 for ring in mol.GetRingInfo().AtomRings() if len(ring) > SA_MACROCYCLE_SIZE)
+    size_penalty = n_atoms**1.005 - n_atoms
+    # sascorer.py uses log10(2) for any number of macrocycles (the paper: log10(n + 1)).
+    macrocycle_penalty = math.log10(2) if macrocycles > 0 else 0.0
+    score2 = (
+        0.0
+        - size_penalty
+        - math.log10(chiral + 1)
+        - math.log10(spiro + 1)
+        - math.log10(bridgeheads + 1)
+        - macrocycle_penalty
+    )
+    # Fingerprint-density correction (sascorer.py version 1.1): symmetric molecules are easier.
+    score3 = 0.0
+    if n_atoms > len(counts):
+        score3 = math.log(float(n_atoms) / len(counts)) * 0.5
+
+    raw = score1 + score2 + score3
+    sascore = 11.0 - (raw - SA_RAW_MIN + 1) / (SA_RAW_MAX - SA_RAW_MIN) * 9.0
+    if sascore > 8.0:  # smooth the hard end
+        sascore = 8.0 + math.log(sascore + 1.0 - 9.0)
+    return float(min(max(sascore, 1.0), 10.0))

@@ -1,0 +1,122 @@
+"""Fitted scikit-learn decision trees as flat arrays, and a vectorised numpy traversal.
+
+Saving the arrays (children, feature, threshold, leaf value) instead of the estimator keeps model
+bundles free of pickle; the traversal reproduces scikit-learn's predictions exactly (float32
+features compared with float64 thresholds, as in sklearn/tree/_tree.pyx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class PackedForest:
+    """Many decision trees as flat arrays; leaves point to themselves with threshold +inf, so
+    a row that reached its leaf stays there. The caller combines the per-tree outputs (mean for
+    a random forest; init + learning_rate * sum for gradient boosting)."""
+
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    feature: npt.NDArray[np.int64]
+    threshold: FloatArray
+    value: FloatArray
+    roots: npt.NDArray[np.int64]
+    tree_task: npt.NDArray[np.int64]  # task index of every tree
+    depth: int
+
+    def tree_outputs(self, x: npt.NDArray[np.float32]) -> FloatArray:
+        """Leaf value of every tree for every row of `x`: shape (n_rows, n_trees).
+
+        Compares float32 features with float64 thresholds exactly as scikit-learn does.
+        """
+        import numpy as np
+
+        n = x.shape[0]
+        node = np.broadcast_to(self.roots, (n, self.roots.shape[0])).copy()
+        rows = np.arange(n)[:, None]
+        for level in range(self.depth):
+            go_left = x[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+            if level % 8 == 7 and np.array_equal(self.left[node], node):
+                break  # every row is at a leaf
+        out: FloatArray = self.value[node]
+        return out
+
+    def arrays(self) -> dict[str, Any]:
+        """The arrays to save (``.npy`` names -> arrays)."""
+        import numpy as np
+
+        return {
+            "tree_left": self.left,
+            "tree_right": self.right,
+            "tree_feature": self.feature,
+            "tree_threshold": self.threshold,
+            "tree_value": self.value,
+            "tree_roots": self.roots,
+            "tree_task": self.tree_task,
+            "tree_depth": np.asarray([self.depth], dtype=np.int64),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, Any]) -> PackedForest:
+        return cls(
+            a["tree_left"],
+            a["tree_right"],
+            a["tree_feature"],
+            a["tree_threshold"],
+            a["tree_value"],
+            a["tree_roots"],
+            a["tree_task"],
+            int(a["tree_depth"][0]),
+        )
+
+
+def pack_trees(trees: Sequence[tuple[Any, int]], *, classifier: bool) -> PackedForest:
+    """Pack fitted sklearn `tree_` objects (with their task index) into one `PackedForest`.
+
+    Leaf value: the regression output, or for a classifier tree the fraction of class 1.
+    """
+    import numpy as np
+
+    lefts, rights, feats, thrs, vals, roots, tasks = [], [], [], [], [], [], []
+    offset, depth = 0, 0
+    for tree, task in trees:
+        n = tree.node_count
+        left = tree.children_left.astype(np.int64)
+        right = tree.children_right.astype(np.int64)
+        leaf = left < 0
+        idx = np.arange(n, dtype=np.int64)
+        lefts.append(np.where(leaf, idx, left) + offset)
+        rights.append(np.where(leaf, idx, right) + offset)
+        feats.append(np.where(leaf, 0, tree.feature).astype(np.int64))
+        thrs.append(np.where(leaf, np.inf, tree.threshold).astype(np.float64))
+        value = tree.value[:, 0, :].astype(np.float64)
+        if classifier:
+            total = value.sum(axis=1)
+            p1 = value[:, 1] if value.shape[1] > 1 else np.zeros(n)
+            vals.append(np.divide(p1, total, out=np.zeros(n), where=total > 0))
+        else:
+            vals.append(value[:, 0])
+        roots.append(offset)
+        tasks.append(task)
+        depth = max(depth, int(tree.max_depth))
+        offset += n
+    return PackedForest(
+        np.concatenate(lefts),
+        np.concatenate(rights),
+        np.concatenate(feats),
+        np.concatenate(thrs),
+        np.concatenate(vals),
+        np.asarray(roots, dtype=np.int64),
+        np.asarray(tasks, dtype=np.int64),
+        depth,
+    )
