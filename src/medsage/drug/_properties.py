@@ -19,14 +19,14 @@ SMILES can be reproduced from that SMILES with RDKit alone:
 | sa | Ertl & Schuffenhauer, J Cheminform 2009;1:8 | 1 (easy) to 10 (hard) |
 
 The SA score is RDKit's Contrib `sascorer.py` (Ertl and Landrum, 2013) ported line by line; its
-fragment contributions were converted once from Contrib's `fpscores.pkl.gz` to JSON
-(`medsage/resources/drug/sa_fpscores.json.gz`), so nothing here reads a pickle.
+fragment contributions were converted once from Contrib's `fpscores.pkl.gz` to a compact table
+(`medsage/resources/drug/sa_fpscores.u32.xz` with `sa_fpscores_groups.json`), so nothing
+here reads a pickle.
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -34,7 +34,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from medsage.drug._patterns import PatternScreen, pattern_bits
-from medsage.errors import InvalidInputError
+from medsage.errors import InvalidInputError, ModelBundleError
 
 if TYPE_CHECKING:
     from medsage.drug._patterns import Bits
@@ -158,11 +158,29 @@ def qed(
 
 @functools.cache
 def _fragment_scores() -> dict[int, float]:
-    """Fragment id -> contribution, from the packaged JSON (loaded once per process)."""
-    path = resources.files("medsage.resources").joinpath("drug/sa_fpscores.json.gz")
-    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-        groups = json.load(handle)["groups"]
-    return {int(frag): float(group[0]) for group in groups for frag in group[1:]}
+    """Fragment id -> contribution, from the packaged table (loaded once per process).
+
+    `sa_fpscores_groups.json` holds each group's contribution and size; `sa_fpscores.u32.xz`
+    the groups' fragment ids as little-endian uint32 deltas (sorted within a group).
+    """
+    import lzma
+
+    import numpy as np
+
+    folder = resources.files("medsage.resources").joinpath("drug")
+    meta = json.loads(folder.joinpath("sa_fpscores_groups.json").read_text(encoding="utf-8"))
+    deltas = np.frombuffer(
+        lzma.decompress(folder.joinpath("sa_fpscores.u32.xz").read_bytes()), dtype="<u4"
+    ).astype(np.int64)
+    if int(sum(meta["sizes"])) != deltas.shape[0]:
+        raise ModelBundleError("the packaged SA-score table is damaged (sizes do not add up)")
+    scores: dict[int, float] = {}
+    start = 0
+    for score, size in zip(meta["scores"], meta["sizes"], strict=True):
+        ids = np.cumsum(deltas[start : start + size])
+        scores.update(dict.fromkeys(ids.tolist(), float(score)))
+        start += size
+    return scores
 
 
 @functools.cache
