@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from medsage.cli import drug_models
 from medsage.cli._common import emit_json, handles_errors, progress_bar, stdout
 from medsage.errors import EmptyInputError, InvalidInputError, MissingFileError
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Drug screening: props, filter, similar, cluster, pick, screen.", no_args_is_help=True
 )
+app.add_typer(drug_models.app, name="models")
 
 INPUT_HELP = "A .smi, .csv (SMILES column) or .sdf file instead of SMILES arguments."
 SMILES_COLUMN_HELP = "The CSV column holding SMILES (default: smiles or mol, any case)."
@@ -344,12 +346,3 @@ def screen_command(
     for hit in result.hits[:10]:
         label = hit.profile.name or hit.profile.id
         stdout.print(f"{hit.rank}. {hit.score:.3f}  {label}  {hit.profile.smiles}", highlight=False)
-
-
-def _mount_models() -> None:
-    from medsage.cli import drug_models
-
-    app.add_typer(drug_models.app, name="models")
-
-
-_mount_models()

@@ -15,6 +15,7 @@ benchmarks/README.md. Trust: "trusted" for curated guidelines and MedQuAD (NIH s
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -213,9 +214,14 @@ class KnowledgeBase:
         return [Passage(i, answers.get(d), fused[d]) for i, d in enumerate(best, 1)]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _focus_terms(focus: str) -> tuple[str, ...]:
+    return tuple(analyze(focus)) if focus else ()
+
+
 def focus_coverage(focus: str, query_terms: set[str] | Sequence[str]) -> float:
     """Share of the focus's search terms that the query holds (0 when there is no focus)."""
-    terms = analyze(focus) if focus else []
+    terms = _focus_terms(focus)
     if not terms:
         return 0.0
     wanted = set(query_terms)

@@ -31,7 +31,6 @@ from typing import Any, Protocol
 from medsage.errors import EmptyInputError, InvalidInputError, MedSageError, MissingFileError
 
 logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
 
 # A sentence passes when at least this share of its content words occurs in the passages it
 # cites. A design threshold, not a published constant: 0.6 leaves room for the connecting words

@@ -4,7 +4,6 @@ plans and the consultation context, all read through `RecordStore` (so every rea
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,8 +16,6 @@ from medsage.health._store import RecordStore
 from medsage.health._trends import Measurement
 from medsage.health.risk import RiskResult, compute_from_observations
 from medsage.health.risk._from_record import Observation
-
-logger = logging.getLogger(__name__)
 
 # Scores computed for every patient when the record holds their inputs.
 RECORD_SCORES = ("bmi", "bp_category", "egfr_ckd_epi_2021")
