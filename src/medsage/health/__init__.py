@@ -7,6 +7,15 @@ every read and write; `medsage.health.risk` holds validated risk scores; `trend`
 
 from __future__ import annotations
 
+from medsage.health._access import (
+    Access,
+    can_create_patients,
+    can_write_patient,
+    deidentified_observation,
+    deidentified_patient,
+    patient_access,
+    pseudonym,
+)
 from medsage.health._alerts import Alert, evaluate_alerts
 from medsage.health._fhir_import import FhirBundleError
 from medsage.health._patient_view import (
@@ -29,10 +38,14 @@ from medsage.health._records import (
 )
 from medsage.health._store import RecordStore
 from medsage.health._trends import Measurement, Trend, trend
+from medsage.health._users import ROLES, ApiKeyRecord, UserRecord, UserStore
 
 __all__ = [
+    "ROLES",
+    "Access",
     "Alert",
     "AllergyRecord",
+    "ApiKeyRecord",
     "AuditEventRecord",
     "CarePlan",
     "ConditionRecord",
@@ -46,12 +59,20 @@ __all__ = [
     "PlanInputs",
     "RecordStore",
     "Trend",
+    "UserRecord",
+    "UserStore",
+    "can_create_patients",
+    "can_write_patient",
+    "deidentified_observation",
+    "deidentified_patient",
     "evaluate_alerts",
     "make_plan",
     "measurement_series",
+    "patient_access",
     "patient_alerts",
     "patient_plan",
     "plot_measurement",
+    "pseudonym",
     "record_risks",
     "trend",
 ]

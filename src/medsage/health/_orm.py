@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -201,6 +202,62 @@ class AuditEvent(Base):
     resource_type: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """A person who signs in (web service) or is named in API keys; see `_users`.
+
+    `patient_id` has no foreign key: a patient's account may be made before their record is
+    imported, and deleting a record must not delete the account.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'clinician', 'researcher', 'patient')", name="role"),
+        CheckConstraint(
+            "(role = 'patient' AND patient_id IS NOT NULL) "
+            "OR (role <> 'patient' AND patient_id IS NULL)",
+            name="patient_id_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id PHC string
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    patient_id: Mapped[str | None] = mapped_column(String(FHIR_ID))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    created: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiKey(Base):
+    """An API key: only its public `prefix` and the SHA-256 of the whole secret are stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(8), unique=True, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex
+    created: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Assignment(Base):
+    """A clinician's assignment to a patient (no foreign key to `patients`, as for users)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "patient_id", name="uq_assignments_user_id_patient_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    patient_id: Mapped[str] = mapped_column(String(FHIR_ID), index=True)
 
 
 CLINICAL_MODELS: tuple[type[Base], ...] = (

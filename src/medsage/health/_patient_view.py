@@ -11,9 +11,9 @@ from typing import Any
 from medsage.errors import InvalidInputError
 from medsage.health._alerts import Alert, evaluate_alerts
 from medsage.health._plans import CarePlan, PlanInputs, make_plan
-from medsage.health._records import ObservationRecord, PatientRecord
+from medsage.health._records import ObservationRecord, PatientBundle, PatientRecord
 from medsage.health._store import RecordStore
-from medsage.health._trends import Measurement
+from medsage.health._trends import Measurement, Trend, trend
 from medsage.health.risk import RiskResult, compute_from_observations
 from medsage.health.risk._from_record import Observation
 
@@ -106,3 +106,72 @@ def patient_plan(
         risks={name: r.to_dict() for name, r in record_risks(patient, observations).items()},
     )
     return make_plan(inputs, lang, standard=standard)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def patient_dict(patient: PatientRecord) -> dict[str, Any]:
+    """A patient's demographics as JSON-ready values."""
+    return {
+        "id": patient.id,
+        "family_name": patient.family_name,
+        "given_name": patient.given_name,
+        "gender": patient.gender,
+        "birth_date": _iso(patient.birth_date),
+        "deceased": _iso(patient.deceased),
+    }
+
+
+def patient_summary(bundle: PatientBundle) -> dict[str, Any]:
+    """Demographics, counts, conditions, medications, allergies and the latest value per code."""
+    latest: dict[str, dict[str, Any]] = {}
+    for o in bundle.observations:  # time order: the last one per code wins
+        if o.value is not None or o.value_text is not None:
+            latest[o.code] = {
+                "code": o.code, "display": o.display, "value": o.value, "unit": o.unit,
+                "value_text": o.value_text, "effective": _iso(o.effective),
+            }  # fmt: skip
+    return {
+        "patient": patient_dict(bundle.patient),
+        "counts": bundle.counts(),
+        "conditions": [
+            {
+                "icd10": c.icd10,
+                "code": c.source_code,
+                "display": c.display,
+                "onset": _iso(c.onset),
+                "status": c.clinical_status,
+            }
+            for c in bundle.conditions
+        ],
+        "medications": [
+            {"code": m.code, "display": m.display, "status": m.status, "start": _iso(m.start)}
+            for m in bundle.medications
+        ],
+        "allergies": [
+            {"code": a.code, "display": a.display, "criticality": a.criticality}
+            for a in bundle.allergies
+        ],
+        "latest_observations": sorted(latest.values(), key=lambda x: x["code"]),
+    }
+
+
+def observation_dict(o: ObservationRecord) -> dict[str, Any]:
+    """One observation as JSON-ready values."""
+    return {
+        "id": o.id, "code": o.code, "display": o.display, "value": o.value, "unit": o.unit,
+        "value_text": o.value_text, "effective": _iso(o.effective), "status": o.status,
+        "category": o.category, "component": o.component,
+    }  # fmt: skip
+
+
+def patient_trends(observations: list[ObservationRecord], code: str | None = None) -> list[Trend]:
+    """The linear trend of each measurement code with two or more dates (one code if given)."""
+    out = []
+    for loinc, points in sorted(measurement_series(observations).items()):
+        if (code and loinc != code) or len({p.time for p in points}) < 2:
+            continue
+        out.append(trend(points, code=loinc))
+    return out

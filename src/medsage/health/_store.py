@@ -215,6 +215,17 @@ class RecordStore:
             self._audit_failure(actor, action, resource_type, patient_id, exc)
             raise
 
+    def record_denied(
+        self, actor: str, action: str, resource_type: str, patient_id: str | None
+    ) -> None:
+        """Audit an access that a face refused (outcome failure, error AccessDenied)."""
+        actor = _check_actor(actor)
+        with self._sessions.begin() as session:
+            self._audit(
+                session, actor, action, resource_type, patient_id, "failure",
+                {"error": "AccessDenied"},
+            )  # fmt: skip
+
     @staticmethod
     def _require_patient(session: Session, patient_id: str) -> orm.Patient:
         row = session.get(orm.Patient, patient_id)
