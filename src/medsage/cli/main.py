@@ -22,7 +22,9 @@ from medsage.cli import (
     predict,
     pretrain,
     risk,
+    serve,
     train,
+    users,
 )
 
 app = typer.Typer(
@@ -41,12 +43,14 @@ app.add_typer(patients.app, name="patients")
 app.add_typer(risk.app, name="risk")
 app.add_typer(consult.app, name="consult")
 app.add_typer(drug.app, name="drug")
+app.add_typer(users.app, name="users")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
 app.command("explain")(explain.explain_command)
 app.command("pretrain")(pretrain.pretrain_command)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS turns (
     PRIMARY KEY (conversation_id, turn)
 )
 """
+# Who a conversation belongs to (the web service lets each user see only their own).
+_OWNERS = """
+CREATE TABLE IF NOT EXISTS owners (
+    conversation_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL
+)
+"""
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class ConversationStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(_SCHEMA)
+            db.execute(_OWNERS)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -82,6 +90,29 @@ class ConversationStore:
                 ),
             )  # fmt: skip
         return turn
+
+    def claim(self, conversation_id: str, owner: str) -> bool:
+        """Give an unowned conversation to `owner`; True when `owner` now owns it."""
+        _check_id(conversation_id)
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO owners VALUES (?, ?)", (conversation_id, owner))
+            row = db.execute(
+                "SELECT owner FROM owners WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+        return bool(row and row[0] == owner)
+
+    def owned_by(self, owner: str) -> list[dict[str, Any]]:
+        """The conversations of `owner`: id, number of turns and the first message."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT o.conversation_id, COUNT(t.turn), MIN(t.created_at), "
+                "(SELECT message FROM turns f WHERE f.conversation_id = o.conversation_id "
+                "ORDER BY f.turn LIMIT 1) FROM owners o LEFT JOIN turns t "
+                "ON t.conversation_id = o.conversation_id WHERE o.owner = ? "
+                "GROUP BY o.conversation_id ORDER BY MIN(t.created_at) DESC",
+                (owner,),
+            ).fetchall()
+        return [{"id": r[0], "turns": r[1], "started": r[2], "first_message": r[3]} for r in rows]
 
 
 def _check_id(conversation_id: str) -> None:
