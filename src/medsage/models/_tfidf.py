@@ -102,6 +102,10 @@ class TfidfBackend:
         self.coef: np.ndarray = np.zeros((0, 0))
         self.intercept: np.ndarray = np.zeros(0)
         self._word_set: frozenset[str] | None = None
+        self._fitted_vectorizers: tuple[tuple[int, int], list[Any]] | None = None
+        self._last_coverage: (
+            tuple[str, tuple[int, list[tuple[int, float, list[tuple[int, int]]]]]] | None
+        ) = None
 
     @classmethod
     def settings_from_dict(cls, values: dict[str, Any]) -> TfidfSettings:
@@ -149,7 +153,15 @@ class TfidfBackend:
         """TF-IDF matrix (sparse, rows L2-normalised) for `texts`."""
         from scipy.sparse import hstack
 
-        vecs = self._vectorizers(self.vocab_char, self.vocab_word or None)
+        # Vectorizers built once per vocabulary: a fresh CountVectorizer re-validates its whole
+        # vocabulary on every transform (4 ms for the demo model, most of a prediction).
+        key = (id(self.vocab_char), id(self.vocab_word))
+        if self._fitted_vectorizers is None or self._fitted_vectorizers[0] != key:
+            vecs = self._vectorizers(self.vocab_char, self.vocab_word or None)
+            for vec in vecs:
+                vec._validate_vocabulary()
+            self._fitted_vectorizers = (key, vecs)
+        vecs = self._fitted_vectorizers[1]
         counts = hstack([v.transform(texts) for v in vecs]).tocsr()
         return self._weight(counts)
 
@@ -243,6 +255,22 @@ class TfidfBackend:
         """Each feature's contribution to the class score (tf-idf value times the class weight
         minus the mean weight over classes), spread evenly over the characters of
         `normalize(text)` that its occurrences cover."""
+        length, features = self._coverage(text)
+        weights = self.coef[class_index] - self.coef.mean(axis=0)
+        chars = np.zeros(length, dtype=np.float64)
+        for column, value, covered in features:
+            contribution = float(value * weights[column])
+            width = sum(b - a for a, b in covered)
+            for a, b in covered:
+                chars[a:b] += contribution / width
+        return chars
+
+    def _coverage(self, text: str) -> tuple[int, list[tuple[int, float, list[tuple[int, int]]]]]:
+        """(length of normalize(text), [(feature column, tf-idf value, covered spans)]); the
+        last text's answer is kept, since an explanation asks once per label."""
+        cached = self._last_coverage
+        if cached is not None and cached[0] == text:
+            return cached[1]
         from medsage.text import token_spans
 
         norm = normalize(text)
@@ -250,17 +278,19 @@ class TfidfBackend:
         if len(prepared) != len(norm):  # lower() changed the length (rare letters)
             prepared = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
         row = self.transform([text]).tocsr()
-        weights = self.coef[class_index] - self.coef.mean(axis=0)
-        chars = np.zeros(len(norm), dtype=np.float64)
         n_char = len(self.vocab_char)
+        lengths = {len(self.vocab_char[c]) for c in row.indices if c < n_char}
+        starts: dict[str, list[int]] = {}
+        for n in lengths:  # every occurrence of every n-gram, found in one pass per length
+            for i in range(len(prepared) - n + 1):
+                starts.setdefault(prepared[i : i + n], []).append(i)
         spans = token_spans(norm)
         tokens = [prepared[a:b] for a, b in spans]
+        features = []
         for column, value in zip(row.indices, row.data, strict=True):
-            contribution = float(value * weights[column])
             if column < n_char:
                 gram = self.vocab_char[column]
-                starts = [i for i in range(len(prepared)) if prepared.startswith(gram, i)]
-                covered = [(i, i + len(gram)) for i in starts]
+                covered = [(i, i + len(gram)) for i in starts.get(gram, [])]
             else:
                 parts = self.vocab_word[column - n_char].split(" ")
                 covered = [
@@ -268,10 +298,11 @@ class TfidfBackend:
                     for i in range(len(tokens) - len(parts) + 1)
                     if tokens[i : i + len(parts)] == parts
                 ]
-            width = sum(b - a for a, b in covered)
-            for a, b in covered:
-                chars[a:b] += contribution / width
-        return chars
+            if covered:
+                features.append((int(column), float(value), covered))
+        result = (len(norm), features)
+        self._last_coverage = (text, result)
+        return result
 
     # -- persistence ----------------------------------------------------------------------
     def write(self, folder: Path) -> None:
