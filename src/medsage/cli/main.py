@@ -17,6 +17,7 @@ from medsage.cli import (
     evaluate,
     explain,
     export,
+    jobs,
     lit,
     patients,
     predict,
@@ -44,6 +45,7 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(consult.app, name="consult")
 app.add_typer(drug.app, name="drug")
 app.add_typer(users.app, name="users")
+app.add_typer(jobs.app, name="jobs")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)

@@ -89,7 +89,7 @@ def _is_boundary(text: str, match: re.Match[str], start: int) -> bool:
             else "x" + text[low : match.start()].rstrip()
         )
         number = _LIST_NUMBER.search(head)
-        if number and (number.start() == 0 or is_cjk(first)):
+        if number and (number.start() == 0 or (first != "" and is_cjk(first))):
             return False
     if mark.startswith(".") and _is_abbreviation(before, first):
         return False

@@ -128,3 +128,9 @@ def test_when_text_is_not_str_then_invalid_input_error(value: Any) -> None:
         split_sentences(value)
     with pytest.raises(InvalidInputError, match="expects a str"):
         sentence_spans(value)
+
+
+def test_when_a_numbered_period_ends_the_text_before_blank_lines_then_it_splits_without_error() -> (
+    None
+):
+    assert split_sentences("PTT 70. \n\n") == ["PTT 70."]
