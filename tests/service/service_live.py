@@ -7,6 +7,7 @@ tests talk to it over HTTP (httpx) or drive it in headless Chromium (Playwright)
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -52,7 +53,11 @@ class LiveServer:
 def start_server(
     home: Path, port: int, extra_env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MEDSAGE_HOME": str(home), "MEDSAGE_ENV": "development"}
+    # many tests log in from one address: lift the login limit (its own test sets it back)
+    env = {
+        **os.environ, "MEDSAGE_HOME": str(home), "MEDSAGE_ENV": "development",
+        "MEDSAGE_LOGIN_RATE": "10000",
+    }  # fmt: skip
     env.pop("MEDSAGE_DATABASE_URL", None)
     env.update(extra_env or {})
     log = (home / "server.log").open("wb")
@@ -76,3 +81,13 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.5)
     raise RuntimeError(f"server not ready after {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+def clone_home(source: Path, target: Path) -> Path:
+    """A fresh MEDSAGE_HOME that reuses the demo model, index and encoder of `source`
+    (a fresh database; the server starts in seconds instead of building them again)."""
+    target.mkdir(parents=True)
+    shutil.copytree(source / "demo", target / "demo")
+    shutil.copytree(source / "consult" / "kb", target / "consult" / "kb")
+    (target / "models").symlink_to(source / "models", target_is_directory=True)
+    return target

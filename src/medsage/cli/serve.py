@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import typer
 
@@ -24,13 +25,14 @@ def serve(
 
     from medsage.errors import InvalidInputError
     from medsage.service import ServiceSettings, create_app
+    from medsage.service._middleware import Metrics
 
     if not 1 <= port <= 65535:
         raise InvalidInputError(f"--port must be 1-65535, got {port}")
     settings = ServiceSettings.from_env(demo=demo)
     if demo and settings.production:
         raise InvalidInputError("--demo is for development only (its passwords are public)")
-    summary = {"url": f"http://{host}:{port}/", "api_docs": f"http://{host}:{port}/api/docs",
+    summary: dict[str, Any] = {"url": f"http://{host}:{port}/", "api_docs": f"http://{host}:{port}/api/docs",
                "environment": settings.environment, "demo": demo}  # fmt: skip
     if demo:
         from medsage.service._demo import DEMO_USERS
@@ -46,7 +48,16 @@ def serve(
             stdout.print(f"  demo login: {user['username']} / {user['password']} ({user['role']})")
     logging.getLogger("medsage").setLevel(logging.INFO)
     # uvicorn's own access log prints the full path and query; ours logs route templates only.
-    uvicorn.run(
-        create_app(settings), host=host, port=port, workers=workers if workers > 1 else None,
-        access_log=False, log_level="info", proxy_headers=False,
-    )  # fmt: skip
+    options: dict[str, Any] = {
+        "host": host, "port": port, "access_log": False, "log_level": "info",
+        "proxy_headers": False,
+    }  # fmt: skip
+    if workers <= 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if demo:  # seed once here, so the workers do not race to create the same rows
+        from medsage.service._state import close_state, open_state
+
+        close_state(open_state(settings, Metrics()))
+    # several processes need an import string; each builds its app from the environment
+    uvicorn.run("medsage.service:create_app", factory=True, workers=workers, **options)

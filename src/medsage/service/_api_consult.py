@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from medsage.service._access import check_full
+from medsage.service._access import check_full, resolve_patient_id
 from medsage.service._auth import Caller
 from medsage.service._deps import StateDep, current_caller
 from medsage.service._problems import ProblemError
@@ -30,6 +30,7 @@ async def ask(body: ConsultIn, state: StateDep, caller: AnyUser) -> JSON:
     if patient_id is None and caller.user.role == "patient":
         patient_id = caller.user.patient_id
     if patient_id is not None:
+        patient_id = resolve_patient_id(state, caller, patient_id)  # audit the record id
         check_full(state, caller, patient_id)
         context = await asyncio.to_thread(
             patient_context, patient_id, actor=caller.actor, store=state.records

@@ -9,9 +9,11 @@ which audits each one; refusals are audited too.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
+from pydantic import ValidationError
 
 from medsage.health._access import (
     Access,
@@ -19,6 +21,7 @@ from medsage.health._access import (
     deidentified_observation,
     deidentified_patient,
     patient_access,
+    pseudonym,
 )
 from medsage.service._access import check_full, check_read, check_write, resolve_patient_id
 from medsage.service._auth import Caller
@@ -36,6 +39,42 @@ MAX_BUNDLE_ENTRIES = 50_000
 def _readable(state: ServiceState, caller: Caller, given: str) -> tuple[str, Access]:
     patient_id = resolve_patient_id(state, caller, given)
     return patient_id, check_read(state, caller, patient_id)
+
+
+# Keys that point back into the record (observation ids start with the patient's record id).
+_LINK_KEYS = frozenset({"provenance", "observation_ids", "source_id", "observation_id"})
+_ISO_DATE = re.compile(r"\b(\d{4})-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _deidentified(value: Any, real_id: str, alias: str) -> Any:
+    """Derived results (risk, alerts, trends) as a researcher may see them (HIPAA Safe Harbor,
+    as `medsage.health._access`): links to record ids dropped, the record id replaced by its
+    pseudonym, every date cut to its year, an age of 90 or more withheld."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _LINK_KEYS:
+                continue
+            if key == "age" and isinstance(item, int | float) and item >= 90:
+                out[key] = None
+                continue
+            out[key] = _deidentified(item, real_id, alias)
+        return out
+    if isinstance(value, list):
+        return [_deidentified(item, real_id, alias) for item in value]
+    if isinstance(value, str):
+        whole = _ISO_DATE.fullmatch(value)
+        if whole:
+            return int(whole.group(1))
+        text = re.sub(r"\bon (" + _ISO_DATE.pattern + ")", r"in \1", value)
+        return _ISO_DATE.sub(r"\1", text.replace(real_id, alias))
+    return value
+
+
+def _for_caller(state: ServiceState, access: Access, real_id: str, data: Any) -> Any:
+    if access is Access.FULL:
+        return data
+    return _deidentified(data, real_id, pseudonym(real_id, state.pseudonym_key))
 
 
 @router.get("", summary="The patients you may see")
@@ -132,7 +171,8 @@ async def get_patient(patient_id: str, state: StateDep, caller: AnyUser) -> JSON
 @router.delete("/{patient_id}", status_code=204, summary="Delete a patient (admin)")
 async def delete_patient(patient_id: str, state: StateDep, caller: AnyUser) -> None:
     if caller.user.role != "admin":
-        state.records.record_denied(caller.actor, "delete", "Patient", patient_id)
+        real_id = await asyncio.to_thread(resolve_patient_id, state, caller, patient_id)
+        state.records.record_denied(caller.actor, "delete", "Patient", real_id)
         raise ProblemError(403, "only admins may delete patients")
     await asyncio.to_thread(state.records.delete_patient, caller.actor, patient_id)
 
@@ -140,8 +180,16 @@ async def delete_patient(patient_id: str, state: StateDep, caller: AnyUser) -> N
 @router.get("/{patient_id}/fhir", summary="Export the record as a FHIR R4 bundle")
 async def export_fhir(patient_id: str, state: StateDep, caller: AnyUser) -> JSON:
     def run() -> JSON:
-        check_full(state, caller, patient_id, "export")
-        bundle: JSON = state.records.export_fhir(caller.actor, patient_id)
+        real_id = resolve_patient_id(state, caller, patient_id)  # audit the record id
+        check_full(state, caller, real_id, "export")
+        try:
+            bundle: JSON = state.records.export_fhir(caller.actor, real_id)
+        except ValidationError as exc:  # a stored value FHIR R4 does not allow (e.g. an id)
+            raise ProblemError(
+                422, f"patient {patient_id!r} cannot be exported as FHIR R4: "
+                f"{exc.error_count()} value(s) break FHIR rules ({exc.errors()[0]['loc']})",
+                kind="fhir-export",
+            ) from None  # fmt: skip
         return bundle
 
     return await asyncio.to_thread(run)
@@ -192,7 +240,7 @@ async def add_observation(
     )  # fmt: skip
 
     def run() -> JSON:
-        check_write(state, caller, patient_id, "create")
+        check_write(state, caller, resolve_patient_id(state, caller, patient_id), "create")
         return observation_dict(state.records.add_observation(caller.actor, record))
 
     return await asyncio.to_thread(run)
@@ -203,10 +251,12 @@ async def risk(patient_id: str, state: StateDep, caller: AnyUser) -> JSON:
     from medsage.health import record_risks
 
     def run() -> JSON:
-        real_id, _access = _readable(state, caller, patient_id)
+        real_id, access = _readable(state, caller, patient_id)
         patient = state.records.get_patient(caller.actor, real_id)
         scores = record_risks(patient, state.records.observations(caller.actor, real_id))
-        return {name: result.to_dict() for name, result in scores.items()}
+        data = {name: result.to_dict() for name, result in scores.items()}
+        out: JSON = _for_caller(state, access, real_id, data)
+        return out
 
     return await asyncio.to_thread(run)
 
@@ -218,11 +268,13 @@ async def alerts(
     from medsage.health import patient_alerts
 
     def run() -> list[JSON]:
-        real_id, _access = _readable(state, caller, patient_id)
-        return [
+        real_id, access = _readable(state, caller, patient_id)
+        rows = [
             a.to_dict()
             for a in patient_alerts(state.records, caller.actor, real_id, standard=standard)
         ]
+        out: list[JSON] = _for_caller(state, access, real_id, rows)
+        return out
 
     return await asyncio.to_thread(run)
 
@@ -255,7 +307,8 @@ async def trends(
                 for t in alert_thresholds(fitted.code)
             ]
             out.append(row)
-        return out
+        deidentified: list[JSON] = _for_caller(state, access, real_id, out)
+        return deidentified
 
     return await asyncio.to_thread(run)
 
@@ -271,9 +324,10 @@ async def plan(
     from medsage.health import patient_plan
 
     def run() -> JSON:
-        check_full(state, caller, patient_id)
+        real_id = resolve_patient_id(state, caller, patient_id)
+        check_full(state, caller, real_id)
         data: JSON = patient_plan(
-            state.records, caller.actor, patient_id, lang=lang, standard=standard
+            state.records, caller.actor, real_id, lang=lang, standard=standard
         ).to_dict()
         return data
 

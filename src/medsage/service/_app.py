@@ -85,8 +85,6 @@ def _include_routers(app: FastAPI) -> None:
         _api_drug.router, _api_models.router,
     ):  # fmt: skip
         app.include_router(module_router, prefix=API_PREFIX)
-    try:
-        from medsage.service import _ui  # type: ignore[attr-defined]
-    except ImportError:  # the web UI is being built alongside; the API works without it
-        return
+    from medsage.service import _ui
+
     _ui.install(app)

@@ -74,6 +74,12 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
+        # FastAPI keeps an included router's routes without the include prefix (/api/v1):
+        # put back the static leading segments, so API and UI routes stay apart.
+        concrete = str(scope.get("path", "")).split("/")
+        depth = path.count("/")
+        if path.startswith("/") and len(concrete) - 1 > depth:
+            return "/".join(concrete[: len(concrete) - depth]) + path
         return path
     return "static" if str(scope.get("path", "")).startswith("/static/") else "unmatched"
 
@@ -104,9 +110,22 @@ class ServiceMiddleware:
             await self._too_large(scope, send, request_id)
             self._record(scope, 413, started)
             return
+        media = _unsupported_media_type(scope, path)
+        if media is not None:
+            detail = (
+                f"the API reads JSON, form or multipart bodies, got Content-Type {media!r}; send "
+                "application/json"
+            )
+            await self._send_problem(scope, send, request_id, 415, detail)
+            self._record(scope, 415, started)
+            return
 
         received = 0
         limit = self.max_body_bytes
+        # Set when a body without (or with a false) Content-Length runs past the limit. The
+        # app may catch the error while parsing (FastAPI answers 400 "error parsing the
+        # body"), so its response is replaced by the 413 here rather than trusted to re-raise.
+        overflow = {"seen": False, "answered": False}
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -114,10 +133,17 @@ class ServiceMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    overflow["seen"] = True
                     raise _BodyTooLarge()
             return message
 
         async def send_with_headers(message: Message) -> None:
+            if overflow["seen"]:
+                if message["type"] == "http.response.start" and not overflow["answered"]:
+                    overflow["answered"] = True
+                    status_holder["status"] = 413
+                    await self._too_large(scope, send, request_id)
+                return
             if message["type"] == "http.response.start":
                 status_holder["status"] = int(message["status"])
                 headers = list(message.get("headers", []))
@@ -128,7 +154,8 @@ class ServiceMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
-            await self._too_large(scope, send, request_id)
+            if not overflow["answered"]:
+                await self._too_large(scope, send, request_id)
             status_holder["status"] = 413
         self._record(scope, status_holder["status"], started)
 
@@ -149,10 +176,16 @@ class ServiceMiddleware:
         return headers
 
     async def _too_large(self, scope: Scope, send: Send, request_id: str) -> None:
-        body = problem_body(
-            413, f"the request body is larger than the limit of {self.max_body_bytes} bytes "
-            "(MEDSAGE_MAX_BODY_BYTES)", instance=str(scope.get("path", "")),
-        )  # fmt: skip
+        detail = (
+            f"the request body is larger than the limit of {self.max_body_bytes} bytes "
+            "(MEDSAGE_MAX_BODY_BYTES)"
+        )
+        await self._send_problem(scope, send, request_id, 413, detail)
+
+    async def _send_problem(
+        self, scope: Scope, send: Send, request_id: str, status: int, detail: str
+    ) -> None:
+        body = problem_body(status, detail, instance=str(scope.get("path", "")))
         body["request_id"] = request_id
         payload = json.dumps(body).encode()
         headers = [
@@ -161,7 +194,7 @@ class ServiceMiddleware:
             (b"connection", b"close"),
             *self._security_headers(str(scope.get("path", "")), request_id),
         ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
@@ -175,6 +208,27 @@ class ServiceMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+# Bodies the API parses; anything else sent to /api/ is refused with 415 (FastAPI alone would
+# answer 422 "not a valid dictionary", which hides the real mistake).
+_API_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _unsupported_media_type(scope: Scope, path: str) -> str | None:
+    """The Content-Type of an API request body the API cannot read, else None."""
+    if not path.startswith("/api/") or scope.get("method") not in _BODY_METHODS:
+        return None
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media = value.decode("latin-1").split(";", 1)[0].strip().lower()
+            if not media:
+                return None
+            if media == "application/json" or media.endswith("+json"):
+                return None
+            return None if media in _API_MEDIA_TYPES else media
+    return None
 
 
 def _content_length(scope: Scope) -> int | None:

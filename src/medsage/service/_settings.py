@@ -8,6 +8,7 @@
 | `MEDSAGE_SESSION_HOURS` | `8` | lifetime of a browser session |
 | `MEDSAGE_MAX_BODY_BYTES` | `5000000` | largest request body accepted |
 | `MEDSAGE_RATE_LIMIT` | `600` | requests per minute per user |
+| `MEDSAGE_LOGIN_RATE` | `20` | login attempts per minute per client address |
 | `MEDSAGE_CORS_ORIGINS` | empty (closed) | origins allowed to call the API from a browser |
 | `MEDSAGE_MODEL` | the demo model, if any | classifier bundle (classify, explain, diagnose) |
 | `MEDSAGE_LITERATURE_INDEX` | none | literature index folder (`medsage lit index`) |
@@ -44,6 +45,7 @@ class ServiceSettings:
     session_hours: int = 8
     max_body_bytes: int = 5_000_000
     rate_limit_per_minute: int = 600
+    login_rate_per_minute: int = 20
     cors_origins: tuple[str, ...] = ()
     model: Path | None = None
     literature_index: Path | None = None
@@ -73,6 +75,7 @@ class ServiceSettings:
             ("MEDSAGE_SESSION_HOURS", self.session_hours),
             ("MEDSAGE_MAX_BODY_BYTES", self.max_body_bytes),
             ("MEDSAGE_RATE_LIMIT", self.rate_limit_per_minute),
+            ("MEDSAGE_LOGIN_RATE", self.login_rate_per_minute),
         ):
             if value <= 0:
                 raise InvalidInputError(f"{name} must be a positive number, got {value}")
@@ -121,6 +124,7 @@ class ServiceSettings:
             session_hours=number("MEDSAGE_SESSION_HOURS", 8),
             max_body_bytes=number("MEDSAGE_MAX_BODY_BYTES", 5_000_000),
             rate_limit_per_minute=number("MEDSAGE_RATE_LIMIT", 600),
+            login_rate_per_minute=number("MEDSAGE_LOGIN_RATE", 20),
             cors_origins=origins,
             model=path("MEDSAGE_MODEL"),
             literature_index=path("MEDSAGE_LITERATURE_INDEX"),

@@ -57,7 +57,7 @@ def open_state(settings: ServiceSettings, metrics: Metrics) -> ServiceState:
         users=users,
         metrics=metrics,
         limiter=RateLimiter(settings.rate_limit_per_minute),
-        login_limiter=RateLimiter(20),  # login attempts per minute per client address
+        login_limiter=RateLimiter(settings.login_rate_per_minute),  # per client address
     )
     if settings.demo:
         from medsage.service._demo import seed_demo
