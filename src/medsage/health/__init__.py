@@ -17,6 +17,7 @@ from medsage.health._access import (
     pseudonym,
 )
 from medsage.health._alerts import Alert, evaluate_alerts
+from medsage.health._bulk import RecordCheckError, bulk_import
 from medsage.health._fhir_import import FhirBundleError
 from medsage.health._patient_view import (
     measurement_series,
@@ -37,6 +38,7 @@ from medsage.health._records import (
     PatientRecord,
 )
 from medsage.health._store import RecordStore
+from medsage.health._synthetic import synthetic_fhir_bundles, synthetic_patients
 from medsage.health._trends import Measurement, Trend, trend
 from medsage.health._users import ROLES, ApiKeyRecord, UserRecord, UserStore
 
@@ -57,10 +59,12 @@ __all__ = [
     "ObservationRecord",
     "PatientRecord",
     "PlanInputs",
+    "RecordCheckError",
     "RecordStore",
     "Trend",
     "UserRecord",
     "UserStore",
+    "bulk_import",
     "can_create_patients",
     "can_write_patient",
     "deidentified_observation",
@@ -74,5 +78,7 @@ __all__ = [
     "plot_measurement",
     "pseudonym",
     "record_risks",
+    "synthetic_fhir_bundles",
+    "synthetic_patients",
     "trend",
 ]

@@ -192,6 +192,10 @@ class AuditEvent(Base):
             "action IN ('read', 'create', 'update', 'delete', 'import', 'export')", name="action"
         ),
         CheckConstraint("outcome IN ('success', 'failure')", name="outcome"),
+        # a patient's events oldest first (`audit_events(patient_id=...)` orders by id): filter
+        # and order in one index, so SQLite needs no sort and a LIMIT can stop early on a long
+        # log (migration 0003)
+        Index("ix_audit_events_patient_id_id", "patient_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

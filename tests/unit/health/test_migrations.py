@@ -23,7 +23,7 @@ def test_when_store_opens_then_schema_is_at_head_and_equals_orm_metadata(
     engine = make_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert compare_metadata(context, Base.metadata) == []
         tables = set(inspect(conn).get_table_names())
     assert tables == {
@@ -62,10 +62,11 @@ def test_when_downgraded_to_base_and_upgraded_again_then_schema_is_back(
 
 def test_when_migration_scripts_are_listed_then_one_linear_history_ships_in_the_package() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert [s.revision for s in scripts.walk_revisions()] == ["0002", "0001"]
+    assert [s.revision for s in scripts.walk_revisions()] == ["0003", "0002", "0001"]
     assert sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py")) == [
         "0001_initial.py",
         "0002_users.py",
+        "0003_query_indexes.py",
     ]
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()

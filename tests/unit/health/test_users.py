@@ -31,7 +31,7 @@ def users(make_url: Callable[[], str]) -> Iterator[UserStore]:
     store.close()
 
 
-def test_when_store_opens_then_schema_is_at_0002_and_equals_orm_metadata_and_downgrades_to_0001(
+def test_when_store_opens_then_schema_is_at_0003_and_equals_orm_metadata_and_downgrades_to_0001(
     make_url: Callable[[], str],
 ) -> None:
     url = make_url()
@@ -39,7 +39,7 @@ def test_when_store_opens_then_schema_is_at_0002_and_equals_orm_metadata_and_dow
     engine = make_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert compare_metadata(context, Base.metadata) == []
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
