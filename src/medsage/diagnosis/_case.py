@@ -266,8 +266,9 @@ def _add_tokens(differential: Sequence[Candidate], classifier: TextClassifier, t
     """Words the tf-idf classifier weighs for each candidate (cheap for a linear model)."""
     from medsage.models import explain
 
+    proba = [float(p) for p in classifier.predict_proba([text])[0]]
     for candidate in differential:
-        words = explain(classifier, text, label=candidate.label).words
+        words = explain(classifier, text, label=candidate.label, proba=proba).words
         top = sorted((w for w in words if w.score > 0), key=lambda w: -w.score)[:5]
         candidate.evidence.extend(
             # words of the normalised text the linear model weighs for this label

@@ -264,11 +264,14 @@ class _Case:
         self.values: dict[str, list[tuple[float, Evidence]]] = {}
         for name, value, m in _measure_values(measurements):
             self.values.setdefault(name, []).append((value, Evidence(m.text, m.start, m.end)))
-        self._phrases: dict[PhraseCondition, list[Evidence]] = {}
+        # keyed by identity: the rules are loaded once, and hashing a condition (its compiled
+        # patterns) on every look-up cost more than the look-up
+        self._phrases: dict[int, list[Evidence]] = {}
 
     def phrases(self, condition: PhraseCondition) -> list[Evidence]:
         """Matches of the condition's patterns whose assertion counts (asserted in one pass)."""
-        if condition not in self._phrases:
+        key = id(condition)
+        if key not in self._phrases:
             allowed = (Assertion.PRESENT,) if condition.certain else _COUNTED
             spans = sorted(
                 {
@@ -280,12 +283,12 @@ class _Case:
                 }
             )
             results = assess_spans(self.text, spans, self.lang)
-            self._phrases[condition] = [
+            self._phrases[key] = [
                 Evidence(self.text[s:e], s, e)
                 for (s, e), result in zip(spans, results, strict=True)
                 if self.counts(result.assertion, result.triggers, s, e, allowed)
             ]
-        return self._phrases[condition]
+        return self._phrases[key]
 
     def counts(
         self,

@@ -54,16 +54,30 @@ class Explanation:
 
 
 def explain(
-    model: TextClassifier, text: str, *, label: str | None = None, steps: int = 32
+    model: TextClassifier,
+    text: str,
+    *,
+    label: str | None = None,
+    steps: int = 32,
+    proba: Sequence[float] | None = None,
 ) -> Explanation:
-    """Word attributions for `label` (default: the predicted label) on `text`."""
+    """Word attributions for `label` (default: the predicted label) on `text`.
+
+    `proba`: the model's class probabilities for `text`, when the caller has them already
+    (explaining several labels of one text then predicts once, not once per label).
+    """
     from medsage.text import normalize, token_spans
 
     if not isinstance(text, str) or not text.strip():
         raise InvalidInputError("explain needs a non-empty text")
-    proba = model.predict_proba([text])[0]
+    if proba is None:
+        proba = model.predict_proba([text])[0]
+    elif len(proba) != len(model.classes_):
+        raise InvalidInputError(
+            f"proba has {len(proba)} values; the model has {len(model.classes_)} labels"
+        )
     if label is None:
-        index = int(proba.argmax())
+        index = max(range(len(proba)), key=lambda i: proba[i])
     elif label in model.classes_:
         index = model.classes_.index(label)
     else:

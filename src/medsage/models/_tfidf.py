@@ -103,9 +103,8 @@ class TfidfBackend:
         self.intercept: np.ndarray = np.zeros(0)
         self._word_set: frozenset[str] | None = None
         self._fitted_vectorizers: tuple[tuple[int, int], list[Any]] | None = None
-        self._last_coverage: (
-            tuple[str, tuple[int, list[tuple[int, float, list[tuple[int, int]]]]]] | None
-        ) = None
+        self._last_coverage: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._mean_coef: np.ndarray | None = None
 
     @classmethod
     def settings_from_dict(cls, values: dict[str, Any]) -> TfidfSettings:
@@ -255,19 +254,18 @@ class TfidfBackend:
         """Each feature's contribution to the class score (tf-idf value times the class weight
         minus the mean weight over classes), spread evenly over the characters of
         `normalize(text)` that its occurrences cover."""
-        length, features = self._coverage(text)
-        weights = self.coef[class_index] - self.coef.mean(axis=0)
-        chars = np.zeros(length, dtype=np.float64)
-        for column, value, covered in features:
-            contribution = float(value * weights[column])
-            width = sum(b - a for a, b in covered)
-            for a, b in covered:
-                chars[a:b] += contribution / width
+        spread, columns, values = self._coverage(text)
+        if self._mean_coef is None or self._mean_coef.shape[0] != self.coef.shape[1]:
+            self._mean_coef = self.coef.mean(axis=0)
+        weights = self.coef[class_index, columns] - self._mean_coef[columns]
+        chars: np.ndarray = spread @ (values * weights)
         return chars
 
-    def _coverage(self, text: str) -> tuple[int, list[tuple[int, float, list[tuple[int, int]]]]]:
-        """(length of normalize(text), [(feature column, tf-idf value, covered spans)]); the
-        last text's answer is kept, since an explanation asks once per label."""
+    def _coverage(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(spread, columns, values): the text's features (tf-idf columns and values) and a
+        (characters x features) matrix whose column f holds 1/width_f on every character of
+        `normalize(text)` that feature f's occurrences cover. Kept for the last text, since an
+        explanation asks once per label."""
         cached = self._last_coverage
         if cached is not None and cached[0] == text:
             return cached[1]
@@ -286,7 +284,7 @@ class TfidfBackend:
                 starts.setdefault(prepared[i : i + n], []).append(i)
         spans = token_spans(norm)
         tokens = [prepared[a:b] for a, b in spans]
-        features = []
+        columns, values, cover = [], [], []
         for column, value in zip(row.indices, row.data, strict=True):
             if column < n_char:
                 gram = self.vocab_char[column]
@@ -299,8 +297,15 @@ class TfidfBackend:
                     if tokens[i : i + len(parts)] == parts
                 ]
             if covered:
-                features.append((int(column), float(value), covered))
-        result = (len(norm), features)
+                columns.append(int(column))
+                values.append(float(value))
+                cover.append(covered)
+        spread = np.zeros((len(norm), len(columns)), dtype=np.float64)
+        for f, covered in enumerate(cover):
+            width = sum(b - a for a, b in covered)
+            for a, b in covered:
+                spread[a:b, f] += 1.0 / width
+        result = (spread, np.asarray(columns, dtype=np.int64), np.asarray(values))
         self._last_coverage = (text, result)
         return result
 
