@@ -6,11 +6,12 @@ Usage::
 
 What runs: a real `medsage serve --demo` (one uvicorn process, the demo tfidf model) on
 loopback; N clinician accounts are created through the admin API (each its own bearer token,
-so the default per-user rate limit of 600/min applies unchanged); locust (headless, on the
+so the default per-user rate limit of 600/min applies unchanged; the per-address login
+limit is raised for the set-up, since all of them log in from loopback); locust (headless, on the
 same 2 cores) runs N users, each posting a demo case (Chinese or English) and waiting
 0.5-1.5 s. Reported from locust's own statistics: requests, failures, requests/s and the
 latency percentiles; the server's CPU seconds; the load average before and after.
-Writes benchmarks/results/service_load.json.
+Writes benchmarks/results/service_load.json (one entry per --workers value).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import environment, write_result
+from _common import RESULTS_DIR, environment, write_result
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "load-test-password-1"
@@ -44,12 +45,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MEDSAGE_HOME": str(home), "MEDSAGE_ENV": "development"}
+def _start(home: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    # all N clinicians log in from one address: lift the per-address login limit (20/min)
+    env = {
+        **os.environ, "MEDSAGE_HOME": str(home), "MEDSAGE_ENV": "development",
+        "MEDSAGE_LOGIN_RATE": "1000",
+    }  # fmt: skip
     env.pop("MEDSAGE_DATABASE_URL", None)
     log = (home / "server.log").open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "medsage", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "medsage", "serve", "--demo", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -95,9 +101,15 @@ def _cases() -> list[str]:
     return list(load_demo_cases().texts)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _server_cpu(pid: int) -> float:
+    """CPU seconds of the server process and its worker processes."""
+    import psutil
+
+    total = 0.0
+    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        times = proc.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def main() -> None:
@@ -106,13 +118,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--spawn-rate", type=int, default=10)
     parser.add_argument("--home", type=Path, default=None, help="Reuse a service home.")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     args = parser.parse_args()
 
     home = args.home or Path(tempfile.mkdtemp(prefix="medsage-load-"))
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = _start(home, port)
+    server = _start(home, port, args.workers)
     work = Path(tempfile.mkdtemp(prefix="medsage-locust-"))
     try:
         _wait(url, server)
@@ -126,7 +139,7 @@ def main() -> None:
             timeout=60,
         ).raise_for_status()  # fmt: skip
         load_before = os.getloadavg()[0]
-        cpu_before = _cpu_seconds(server.pid)
+        cpu_before = _server_cpu(server.pid)
         command = [
             str(Path(sys.executable).parent / "locust"), "-f", str(HERE / "locust_diagnose.py"),
             "--headless", "-u", str(args.users), "-r", str(args.spawn_rate),
@@ -135,7 +148,7 @@ def main() -> None:
         ]  # fmt: skip
         env = {**os.environ, "MEDSAGE_LOAD_TOKENS": str(token_file)}
         subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL)
-        cpu_used = _cpu_seconds(server.pid) - cpu_before
+        cpu_used = _server_cpu(server.pid) - cpu_before
         load_after = os.getloadavg()[0]
         with (work / "stats_stats.csv").open(encoding="utf-8") as handle:
             rows = {row["Name"]: row for row in csv.DictReader(handle)}
@@ -147,17 +160,13 @@ def main() -> None:
             shutil.rmtree(home, ignore_errors=True)
     row = rows["/api/v1/diagnose"]
     result: dict[str, Any] = {
-        "command": " ".join(
-            [
-                "benchmarks/service_load.py",
-                "--users",
-                str(args.users),
-                "--seconds",
-                str(args.seconds),
-            ]
+        "command": (
+            f"benchmarks/service_load.py --users {args.users} --seconds {args.seconds} "
+            f"--workers {args.workers}"
         ),
         "endpoint": "POST /api/v1/diagnose (demo tfidf model, k=5)",
         "users": args.users,
+        "server_workers": args.workers,
         "seconds": args.seconds,
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
@@ -176,7 +185,13 @@ def main() -> None:
         "target": "p95 < 300 ms and 0 errors with 50 users on 2 cores",
         "environment": environment(),
     }
-    path = write_result("service_load", result)
+    # one entry per number of server workers, merged with earlier runs
+    path = RESULTS_DIR / "service_load.json"
+    runs = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if "runs" not in runs:
+        runs = {"runs": {}}
+    runs["runs"][f"{args.workers}_workers"] = result
+    write_result("service_load", runs)
     print(json.dumps({k: v for k, v in result.items() if k != "environment"}, indent=1))
     print(f"wrote {path}")
 
