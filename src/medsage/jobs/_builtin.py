@@ -192,6 +192,7 @@ def _load_screen(options: Mapping[str, Any]) -> Any:
         "filters": tuple(options["filters"]),
         "alerts": tuple(options["alerts"]),
         "models": models,
+        "tautomers": bool(options["tautomers"]),
     }
 
 
@@ -202,7 +203,14 @@ def _process_screen(state: Any, records: Sequence[Mapping[str, Any]]) -> list[Ou
     for i, record in enumerate(records):
         smiles = text_of(record, "smiles")
         item = MoleculeRecord(row=i + 1, input=smiles, name=None, id=str(record.get("id", "")))
-        profiles.append(profile_record(item, rules=state["filters"], alerts=state["alerts"]))
+        profiles.append(
+            profile_record(
+                item,
+                rules=state["filters"],
+                alerts=state["alerts"],
+                canonical_tautomer=state["tautomers"],
+            )
+        )
     valid = [p for p in profiles if p.valid]
     predictions: dict[int, dict[str, Any]] = {id(p): {} for p in valid}
     for model in state["models"]:
@@ -243,6 +251,9 @@ JOB_KINDS.register(
             "filters": OptionSpec("list", [], "drug-likeness rules, comma-separated"),
             "alerts": OptionSpec("list", ["pains", "brenk", "nih"], "alert catalogs"),
             "models": OptionSpec("list", [], "property-model bundle folders"),
+            # off by default, as in `medsage drug screen`: tautomer canonicalisation costs
+            # more than everything else in a profile
+            "tautomers": OptionSpec("bool", False, "canonicalise tautomers"),
         },
     )
 )

@@ -65,13 +65,17 @@ class TfidfSettings:
 
 
 # Training fits the same texts several times (calibration folds, model selection); caching the
-# normalised text and its tokens makes the refits cheap. Bounded, so memory stays bounded.
-@functools.lru_cache(maxsize=100_000)
+# normalised text and its tokens makes the refits cheap. Bounded to 20,000 texts (about 180 MB
+# of long notes), so a process that classifies millions of notes stays small.
+TEXT_CACHE_SIZE = 20_000
+
+
+@functools.lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _prepare(text: str) -> str:
     return normalize(text).lower()
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _word_tokens(text: str) -> tuple[str, ...]:
     return tuple(tokenize(normalize(text), lowercase=True))
 
