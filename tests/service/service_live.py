@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +93,20 @@ def clone_home(source: Path, target: Path) -> Path:
     shutil.copytree(source / "consult" / "kb", target / "consult" / "kb")
     (target / "models").symlink_to(source / "models", target_is_directory=True)
     return target
+
+
+@contextmanager
+def running_server(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`medsage serve --demo` on a free loopback port with `home`, stopped on exit."""
+    port = free_port()
+    process = start_server(home, port, extra_env)
+    server = LiveServer(f"http://127.0.0.1:{port}", home, home / "server.log")
+    try:
+        wait_ready(server.url, process, server.log)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

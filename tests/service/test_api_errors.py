@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from service_live import LiveServer, clone_home, free_port, start_server, wait_ready
+from service_live import LiveServer, clone_home, running_server
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -43,19 +42,9 @@ def limited_server(
     live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     home = clone_home(live_server.home, tmp_path_factory.mktemp("limited") / "home")
-    port = free_port()
-    process = start_server(home, port, {"MEDSAGE_MAX_BODY_BYTES": "2000",
-                                        "MEDSAGE_RATE_LIMIT": "30"})  # fmt: skip
-    server = LiveServer(f"http://127.0.0.1:{port}", home, home / "server.log")
-    try:
-        wait_ready(server.url, process, server.log)
+    limits = {"MEDSAGE_MAX_BODY_BYTES": "2000", "MEDSAGE_RATE_LIMIT": "30"}
+    with running_server(home, limits) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_when_errors_happen_then_each_is_a_problem_document(live_server: LiveServer) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_live import LiveServer, clone_home, free_port, start_server, wait_ready
+from service_live import LiveServer, clone_home, running_server
 
 MAX_EXAMPLES = 12  # per operation; the whole run stays well under 3 minutes on 2 cores
 
@@ -23,11 +23,8 @@ def test_when_schemathesis_fuzzes_every_operation_then_no_server_error_occurs(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     home = clone_home(live_server.home, tmp_path / "home")
-    port = free_port()
-    process = start_server(home, port, {"MEDSAGE_RATE_LIMIT": "1000000"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, home / "server.log")
+    with running_server(home, {"MEDSAGE_RATE_LIMIT": "1000000"}) as server:
+        url = server.url
         token = httpx.post(
             f"{url}/api/v1/auth/token",
             timeout=30,
@@ -44,12 +41,6 @@ def test_when_schemathesis_fuzzes_every_operation_then_no_server_error_occurs(
              "--request-timeout", "60", "--suppress-health-check", "all"],
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
     # (--workers 1: with 2 threads CPython 3.11 can fail inside hypothesis while generating,
     # "SystemError: AST constructor recursion depth mismatch", a runner error, not the API's)
     log = (home / "server.log").read_text(encoding="utf-8", errors="replace")
