@@ -20,7 +20,6 @@ from medsage.health._access import (
     can_create_patients,
     deidentified_observation,
     deidentified_patient,
-    patient_access,
     pseudonym,
 )
 from medsage.service._access import check_full, check_read, check_write, resolve_patient_id
@@ -352,6 +351,3 @@ async def compute_risk(
 
     data: JSON = compute(name, **inputs).to_dict()
     return data
-
-
-__all__ = ["patient_access", "risk_router", "router"]
