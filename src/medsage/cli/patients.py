@@ -156,10 +156,12 @@ def list_command(
     actor: str | None = ACTOR, database: str | None = DATABASE, as_json: bool = JSON
 ) -> None:
     """List patients (id, name, sex, date of birth)."""
+    from medsage.health._patient_view import patient_dict
+
     with _store(database) as store:
         patients = store.list_patients(actor or _default_actor())
     if as_json:
-        emit_json([_patient_dict(p) for p in patients])
+        emit_json([patient_dict(p) for p in patients])
         return
     table = Table("id", "name", "gender", "birth date")
     for p in patients:
@@ -167,17 +169,6 @@ def list_command(
         table.add_row(p.id, name, p.gender or "", p.birth_date.isoformat() if p.birth_date else "")
     stdout.print(table)
     stdout.print(f"{len(patients)} patients")
-
-
-def _patient_dict(p: Any) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "family_name": p.family_name,
-        "given_name": p.given_name,
-        "gender": p.gender,
-        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-        "deceased": p.deceased.isoformat() if p.deceased else None,
-    }
 
 
 @app.command("show")
@@ -189,35 +180,12 @@ def show_command(
     as_json: bool = JSON,
 ) -> None:
     """Show a patient: demographics, counts, conditions and the latest observations."""
+    from medsage.health._patient_view import patient_summary
+
     with _store(database) as store:
         bundle = store.patient_bundle(actor or _default_actor(), patient_id)
-    conditions = [
-        {
-            "icd10": c.icd10,
-            "code": c.source_code,
-            "display": c.display,
-            "onset": c.onset.isoformat() if c.onset else None,
-            "status": c.clinical_status,
-        }
-        for c in bundle.conditions
-    ]
-    latest: dict[str, Any] = {}
-    for o in bundle.observations:  # time order: the last one per code wins
-        if o.value is not None or o.value_text is not None:
-            latest[o.code] = {
-                "code": o.code,
-                "display": o.display,
-                "value": o.value,
-                "unit": o.unit,
-                "value_text": o.value_text,
-                "effective": o.effective.isoformat() if o.effective else None,
-            }
-    summary = {
-        "patient": _patient_dict(bundle.patient),
-        "counts": bundle.counts(),
-        "conditions": conditions,
-        "latest_observations": sorted(latest.values(), key=lambda x: x["code"]),
-    }
+    summary = patient_summary(bundle)
+    conditions = summary["conditions"]
     if as_json:
         emit_json(summary)
         return
@@ -382,21 +350,19 @@ def trends_command(
 ) -> None:
     """Linear trend (change per month) of each measurement with two or more dates."""
     from medsage.health._alerts import alert_thresholds
-    from medsage.health._patient_view import measurement_series
+    from medsage.health._patient_view import measurement_series, patient_trends
     from medsage.health._plots import plot_measurement
-    from medsage.health._trends import trend
 
     with _store(database) as store:
-        series = measurement_series(store.observations(actor or _default_actor(), patient_id))
+        observations = store.observations(actor or _default_actor(), patient_id)
+    series = measurement_series(observations)
     rows = []
-    for loinc, points in sorted(series.items()):
-        if (code and loinc != code) or len({p.time for p in points}) < 2:
-            continue
-        fitted = trend(points, code=loinc)
+    for fitted in patient_trends(observations, code):
+        loinc = fitted.code
         row = fitted.to_dict()
         if plot_dir is not None:
             path = plot_dir / f"{patient_id}_{loinc}.png"
-            plot_measurement(loinc, points, thresholds=alert_thresholds(loinc), path=path)
+            plot_measurement(loinc, series[loinc], thresholds=alert_thresholds(loinc), path=path)
             row["plot"] = str(path)
         rows.append(row)
     if as_json:
