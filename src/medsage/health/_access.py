@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -149,3 +150,33 @@ def deidentified_observation(
         "age_at_observation": age,
         "age_90_or_over": old,
     }
+
+
+# Keys that point back into the record (observation ids start with the patient's record id).
+_LINK_KEYS = frozenset({"provenance", "observation_ids", "source_id", "observation_id"})
+_ISO_DATE = re.compile(r"\b(\d{4})-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def deidentified_result(value: Any, real_id: str, alias: str) -> Any:
+    """Derived results (risk, alerts, trends) as a researcher may see them (HIPAA Safe Harbor,
+    as above): links to record ids dropped, the record id replaced by its
+    pseudonym, every date cut to its year, an age of 90 or more withheld."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _LINK_KEYS:
+                continue
+            if key == "age" and isinstance(item, int | float) and item >= 90:
+                out[key] = None
+                continue
+            out[key] = deidentified_result(item, real_id, alias)
+        return out
+    if isinstance(value, list):
+        return [deidentified_result(item, real_id, alias) for item in value]
+    if isinstance(value, str):
+        whole = _ISO_DATE.fullmatch(value)
+        if whole:
+            return int(whole.group(1))
+        text = re.sub(r"\bon (" + _ISO_DATE.pattern + ")", r"in \1", value)
+        return _ISO_DATE.sub(r"\1", text.replace(real_id, alias))
+    return value

@@ -9,7 +9,6 @@ which audits each one; refusals are audited too.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -20,6 +19,7 @@ from medsage.health._access import (
     can_create_patients,
     deidentified_observation,
     deidentified_patient,
+    deidentified_result,
     pseudonym,
 )
 from medsage.service._access import check_full, check_read, check_write, resolve_patient_id
@@ -40,40 +40,10 @@ def _readable(state: ServiceState, caller: Caller, given: str) -> tuple[str, Acc
     return patient_id, check_read(state, caller, patient_id)
 
 
-# Keys that point back into the record (observation ids start with the patient's record id).
-_LINK_KEYS = frozenset({"provenance", "observation_ids", "source_id", "observation_id"})
-_ISO_DATE = re.compile(r"\b(\d{4})-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
-
-
-def _deidentified(value: Any, real_id: str, alias: str) -> Any:
-    """Derived results (risk, alerts, trends) as a researcher may see them (HIPAA Safe Harbor,
-    as `medsage.health._access`): links to record ids dropped, the record id replaced by its
-    pseudonym, every date cut to its year, an age of 90 or more withheld."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in _LINK_KEYS:
-                continue
-            if key == "age" and isinstance(item, int | float) and item >= 90:
-                out[key] = None
-                continue
-            out[key] = _deidentified(item, real_id, alias)
-        return out
-    if isinstance(value, list):
-        return [_deidentified(item, real_id, alias) for item in value]
-    if isinstance(value, str):
-        whole = _ISO_DATE.fullmatch(value)
-        if whole:
-            return int(whole.group(1))
-        text = re.sub(r"\bon (" + _ISO_DATE.pattern + ")", r"in \1", value)
-        return _ISO_DATE.sub(r"\1", text.replace(real_id, alias))
-    return value
-
-
 def _for_caller(state: ServiceState, access: Access, real_id: str, data: Any) -> Any:
     if access is Access.FULL:
         return data
-    return _deidentified(data, real_id, pseudonym(real_id, state.pseudonym_key))
+    return deidentified_result(data, real_id, pseudonym(real_id, state.pseudonym_key))
 
 
 @router.get("", summary="The patients you may see")
