@@ -19,7 +19,8 @@ Usage::
   seen; then a fine-tune per task and seed (see medsage.drug._chem_lm).
 
 Every finished (task, model, seed) is written to benchmarks/results/molecules.json at once;
-`--resume` skips those already there. A Markdown table goes to benchmarks/results/molecules.md.
+`--resume` skips those already there (a chemprop run only when it ran the same epochs). A
+Markdown table goes to benchmarks/results/molecules.md.
 """
 
 from __future__ import annotations
@@ -501,7 +502,14 @@ def main() -> None:
         for model in models:
             for seed in seeds:
                 key = f"{task}/{model}/{seed}"
-                if args.resume and key in results["runs"]:
+                done = results["runs"].get(key)
+                # A chemprop run at other epochs is redone, not kept: the table compares the
+                # epochs asked for.
+                if (
+                    args.resume
+                    and done
+                    and (model != "chemprop" or done.get("epochs") == args.chemprop_epochs)
+                ):
                     continue
                 print(f"running {key}", flush=True)
                 start = time.perf_counter()

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from medsage.drug._properties import MolecularProperties
+
     FloatArray = npt.NDArray[np.float64]
 
 ECFP_RADIUS = 2  # ECFP4 = Morgan radius 2 (Rogers and Hahn, J. Chem. Inf. Model. 2010)
@@ -101,9 +103,13 @@ class Featurizer:
             out[i] = np.packbits(self._gen.GetFingerprintAsNumPy(mol).astype(bool))
         return out
 
-    def descriptors(self, mols: Sequence[Any]) -> FloatArray:
+    def descriptors(
+        self, mols: Sequence[Any], known: Sequence[MolecularProperties] | None = None
+    ) -> FloatArray:
         """Raw (unscaled) 2D descriptors, shape (n, len(descriptor_names())); NaN where RDKit
-        failed on a molecule."""
+        failed on a molecule. `known`: the molecules' `compute_properties`, whose H-bond
+        acceptors and rotatable bonds are the same RDKit functions (`Lipinski.NumHAcceptors`
+        is `CalcNumHBA`; the default rotatable-bond option is Strict) and are reused."""
         import numpy as np
         from rdkit import Chem
         from rdkit.Chem import rdMolDescriptors as rd
@@ -112,7 +118,14 @@ class Featurizer:
         for i, mol in enumerate(mols):
             try:
                 values: list[float] = list(rd.CalcCrippenDescriptors(mol))
-                values += [float(f(mol)) for _, f in self._scalars]
+                if known is None:
+                    values += [float(f(mol)) for _, f in self._scalars]
+                else:
+                    reuse = {"hba": known[i].hba, "rotatable_bonds": known[i].rotb}
+                    values += [
+                        float(reuse[name]) if name in reuse else float(f(mol))
+                        for name, f in self._scalars
+                    ]
                 values.append(float(Chem.GetFormalCharge(mol)))
                 values.append(float(rd.CalcNumAtoms(mol) - rd.CalcNumHeavyAtoms(mol)))
                 values += list(rd.SlogP_VSA_(mol))
@@ -232,3 +245,21 @@ def featurize_smiles(smiles: Sequence[str]) -> FeatureBatch:
             _cache.clear()
             _cache[key] = batch
     return batch
+
+
+def featurize_mols(
+    mols: Sequence[Any], known: Sequence[MolecularProperties] | None = None
+) -> FeatureBatch:
+    """Features of already standardised molecules (every row valid): what a screening worker
+    computes once and hands to each property model (`PropertyModel.predict_features`).
+    `known`: their properties, to reuse (see `Featurizer.descriptors`)."""
+    import numpy as np
+
+    feat = Featurizer(counts=True)
+    counts = feat.ecfp(mols)
+    # The folded bit fingerprint is "count > 0" of the folded count fingerprint (same
+    # generator); deriving it saves a second Morgan pass (tests check the equality).
+    bits = np.packbits(counts > 0, axis=1)
+    return FeatureBatch(
+        list(range(len(mols))), [""] * len(mols), counts, feat.descriptors(mols, known), bits
+    )

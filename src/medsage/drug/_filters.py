@@ -171,12 +171,18 @@ def _catalog(name: str) -> Any:
     return FilterCatalog(params)
 
 
-def _catalog_names(catalogs: Iterable[str]) -> list[str]:
+def catalog_names(catalogs: Iterable[str]) -> tuple[str, ...]:
+    """RDKit catalog names (PAINS_A, BRENK, ...) of alert filter names (`pains`, `brenk`, ...)."""
+    return _catalog_names(tuple(catalogs))
+
+
+@functools.cache
+def _catalog_names(catalogs: tuple[str, ...]) -> tuple[str, ...]:
     _, alerts = split_filters(catalogs)
     names: list[str] = []
     for alert in alerts:
         names.extend(n for n in ALERT_CATALOGS[alert] if n not in names)
-    return names
+    return tuple(names)
 
 
 def _entry_query(entry: Any) -> tuple[Any, int] | None:
@@ -254,7 +260,7 @@ def find_alerts(
         bits: `pattern_bits(mol)` when the caller already has it.
         screen: skip entries that the pattern fingerprint rules out (same result, faster).
     """
-    names = tuple(_catalog_names(catalogs))
+    names = catalog_names(catalogs)
     if not names:
         return []
     candidates: list[tuple[str, Any]]
@@ -275,3 +281,32 @@ def find_alerts(
             atoms.update(mol_idx for _query_idx, mol_idx in match.atomPairs)
         found.append(Alert(name, entry.GetDescription(), tuple(sorted(atoms))))
     return found
+
+
+@functools.cache
+def qed_alerts_in_brenk() -> dict[int, str]:
+    """QED structural alerts that are also Brenk alerts: QED alert index -> Brenk description.
+
+    82 of QED's 116 alert SMARTS (Bickerton 2012 took them from Brenk 2008) are identical to
+    a Brenk entry of RDKit's catalog that needs one match; for those, "QED alert matches" is
+    "Brenk alert found", so a profile that searched Brenk need not match them again. Only
+    entries with a description unique in the catalog are used.
+    """
+    from collections import Counter
+
+    from rdkit import Chem
+    from rdkit.Chem import QED
+
+    entries = [entry for _, entry in _screened_catalogs(("BRENK",)).entries]
+    names = Counter(entry.GetDescription() for entry in entries)
+    by_smarts: dict[str, str] = {}
+    for entry in entries:
+        parsed = _entry_query(entry)
+        if parsed is not None and parsed[1] == 1 and names[entry.GetDescription()] == 1:
+            by_smarts[Chem.MolToSmarts(parsed[0])] = entry.GetDescription()
+    shared: dict[int, str] = {}
+    for i, query in enumerate(QED.StructuralAlerts):
+        description = by_smarts.get(Chem.MolToSmarts(query))
+        if description is not None:
+            shared[i] = description
+    return shared

@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from medsage.drug._features import (
     DescriptorScaler,
+    FeatureBatch,
     Featurizer,
     featurize_smiles,
     parse_model_inputs,
 )
 from medsage.drug._trees import PackedForest, pack_trees
-from medsage.drug._uncertainty import Calibrator, conformal_quantile, nearest_similarity
+from medsage.drug._uncertainty import Calibrator, NeighbourIndex, conformal_quantile
 from medsage.errors import EmptyInputError, InvalidInputError, NotFittedError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -114,6 +115,12 @@ class PropertyModel:
         self.conformal_beta_: list[float] = []
         self.calibrators_: list[Calibrator] = []
         self._featurizer: Featurizer | None = None
+        self._neighbour_index: tuple[Any, NeighbourIndex] | None = None  # (train_bits_, index)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a screening worker receives (in memory): no featurizer, which holds an
+        RDKit generator that cannot be pickled (rebuilt on first use)."""
+        return {**self.__dict__, "_featurizer": None}
 
     # ---- features
 
@@ -246,6 +253,15 @@ class PropertyModel:
 
     # ---- predict
 
+    def _neighbours(self) -> NeighbourIndex:
+        """The applicability-domain index of `train_bits_`, built on first use."""
+        assert self.train_bits_ is not None
+        cached = self._neighbour_index
+        if cached is None or cached[0] is not self.train_bits_:
+            cached = (self.train_bits_, NeighbourIndex(self.train_bits_))
+            self._neighbour_index = cached
+        return cached[1]
+
     def _raw(self, x: npt.NDArray[np.float32]) -> tuple[FloatArray, FloatArray]:
         """Raw prediction (regression value or uncalibrated p) and spread, (n, n_tasks) each."""
         import numpy as np
@@ -280,16 +296,40 @@ class PropertyModel:
         for first in range(0, n, 4096):
             part = featurize_smiles(smiles[first : first + 4096])
             res.errors += part.errors
-            for start in range(0, len(part.ok), batch_size):
-                idx = first + np.asarray(part.ok[start : start + batch_size], dtype=np.int64)
-                rows = slice(start, start + batch_size)
-                x = np.hstack(
-                    [part.ecfp[rows], self.scaler_.transform(part.descriptors[rows])]
-                ).astype(np.float32)
-                raw, spread = self._raw(x)
-                sim = nearest_similarity(part.bits[rows], self.train_bits_)
-                self._fill(res, idx, raw, spread, sim)
+            self._predict_part(part, first, res, batch_size)
         return res
+
+    def _predict_part(
+        self, part: FeatureBatch, first: int, res: PredictionArrays, batch_size: int
+    ) -> None:
+        import numpy as np
+
+        assert self.train_bits_ is not None
+        for start in range(0, len(part.ok), batch_size):
+            idx = first + np.asarray(part.ok[start : start + batch_size], dtype=np.int64)
+            rows = slice(start, start + batch_size)
+            x = np.hstack([part.ecfp[rows], self.scaler_.transform(part.descriptors[rows])]).astype(
+                np.float32
+            )
+            raw, spread = self._raw(x)
+            sim = self._neighbours().nearest(part.bits[rows])
+            self._fill(res, idx, raw, spread, sim)
+
+    def predict_features(self, part: FeatureBatch) -> list[dict[str, Prediction]]:
+        """`predict` for molecules already featurised with `featurize_mols` (the screen's
+        workers featurise each standardised molecule once for all their models)."""
+        import numpy as np
+
+        if self.forest_ is None or self.train_bits_ is None:
+            raise NotFittedError(f"property model {self.name!r} is not fitted")
+        n, k = len(part.errors), len(self.tasks)
+        nan = np.full((n, k), np.nan)
+        res = PredictionArrays(
+            nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy(), np.zeros((n, k), bool),
+            list(part.errors),
+        )  # fmt: skip
+        self._predict_part(part, 0, res, 512)
+        return self._as_dicts(res)
 
     def _fill(
         self,
@@ -319,9 +359,11 @@ class PropertyModel:
         """One dict per input: task -> {"value", "lower", "upper", "nearest_similarity",
         "in_domain"}. For classification, value is the calibrated probability of class 1.
         An input RDKit cannot parse gets None everywhere and in_domain False."""
-        a = self.predict_arrays(smiles)
+        return self._as_dicts(self.predict_arrays(smiles))
+
+    def _as_dicts(self, a: PredictionArrays) -> list[dict[str, Prediction]]:
         out: list[dict[str, Prediction]] = []
-        for i in range(len(smiles)):
+        for i in range(len(a.errors)):
             row: dict[str, Prediction] = {}
             for j, task in enumerate(self.tasks):
                 if a.errors[i]:

@@ -15,11 +15,12 @@ from medsage.drug._filters import (
     Alert,
     RuleResult,
     apply_rules,
+    catalog_names,
     find_alerts,
     lipinski_violations,
 )
 from medsage.drug._molecules import MoleculeRecord, StdMolecule, standardize_record
-from medsage.drug._properties import MolecularProperties, compute_properties
+from medsage.drug._properties import MolecularProperties, compute_properties, with_qed_score
 
 # The fields of `medsage drug props --json`, in order (a stable schema).
 PROPS_FIELDS = (
@@ -76,7 +77,8 @@ def profile_molecule(
 ) -> MoleculeProfile:  # fmt: skip
     """Profile one standardised molecule: properties, named rules, alert catalogs and, with
     reference fingerprints, the highest ECFP4 similarity to them. `skip_alerts_on_failure`
-    leaves `alerts` empty for a molecule that fails a rule (the screen rejects it anyway)."""
+    leaves `alerts` empty and QED None for a molecule that fails a rule (the screen rejects
+    it anyway)."""
     if not std.valid:
         return MoleculeProfile(
             row=record.row, id=record.id, name=record.name, input=record.input, smiles=None,
@@ -85,13 +87,21 @@ def profile_molecule(
     from medsage.drug._patterns import pattern_bits
     from medsage.drug._similarity import max_similarity, morgan_fingerprint
 
+    catalogs = tuple(alerts)
+    searched = catalog_names(catalogs)
     try:
-        bits = pattern_bits(std.mol)
-        props = compute_properties(std.mol, bits=bits, with_sa=with_sa)
+        # The rules need no QED: it and the pattern fingerprint (shared by QED and the alert
+        # screens) are computed after them, and not at all for a molecule the screen rejects.
+        props = compute_properties(std.mol, with_sa=with_sa, with_qed=False)
         results = tuple(apply_rules(props, list(rules)))
         found: tuple[Alert, ...] = ()
         if not (skip_alerts_on_failure and not all(r.passed for r in results)):
-            found = tuple(find_alerts(std.mol, alerts, bits=bits))
+            bits = pattern_bits(std.mol)
+            found = tuple(find_alerts(std.mol, catalogs, bits=bits))
+            brenk = {a.description for a in found if a.catalog == "BRENK"}
+            props = with_qed_score(
+                std.mol, props, bits=bits, brenk_found=brenk if "BRENK" in searched else None
+            )
         similarity = None
         if references:
             similarity = max_similarity(morgan_fingerprint(std.mol), references)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,7 @@ class MolecularProperties:
     formal_charge: int
     heavy_atoms: int
     atoms: int
-    qed: float
+    qed: float | None  # None only when computing it was skipped (`with_qed=False`)
     sa: float | None  # None only when computing it was skipped (`with_sa=False`)
 
     def to_dict(self) -> dict[str, float | int]:
@@ -70,13 +71,15 @@ class MolecularProperties:
 
 
 def compute_properties(
-    mol: Any, *, bits: Bits | None = None, with_sa: bool = True
+    mol: Any, *, bits: Bits | None = None, with_sa: bool = True, with_qed: bool = True
 ) -> MolecularProperties:
     """All properties of one RDKit molecule (standardise it first: `standardize`).
 
     `bits` is `pattern_bits(mol)` when the caller already has it (the screen shares it with
     the alert filters); QED's structural alerts are screened with it (same value, faster).
-    `with_sa=False` leaves `sa` None (the screen scores only its hits, saving ~0.3 ms each).
+    `with_sa=False` leaves `sa` None (the screen scores only its hits, saving ~0.3 ms each);
+    `with_qed=False` leaves `qed` None (the screen skips it for molecules a rule rejects; add it
+    later with `with_qed_score`).
     """
     from rdkit import Chem
     from rdkit.Chem import Descriptors, Lipinski, rdMolDescriptors
@@ -106,9 +109,28 @@ def compute_properties(
         formal_charge=Chem.GetFormalCharge(mol),
         heavy_atoms=mol.GetNumHeavyAtoms(),
         atoms=mol.GetNumAtoms(onlyExplicit=False),  # implicit hydrogens included
-        qed=qed(mol, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd, rotb=rotb, bits=bits),
+        qed=qed(mol, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd, rotb=rotb, bits=bits)
+        if with_qed
+        else None,
         sa=sa_score(mol) if with_sa else None,
     )
+
+
+def with_qed_score(
+    mol: Any, props: MolecularProperties, *, bits: Bits | None = None,
+    brenk_found: Collection[str] | None = None,
+) -> MolecularProperties:  # fmt: skip
+    """`props` (of `mol`, computed with `with_qed=False`) with its QED filled in
+    (`brenk_found`: as for `qed`)."""
+    from dataclasses import replace
+
+    if props.qed is not None:
+        return props
+    value = qed(
+        mol, mw=props.mw, clogp=props.clogp, tpsa=props.tpsa, hbd=props.hbd, rotb=props.rotb,
+        bits=bits, brenk_found=brenk_found,
+    )  # fmt: skip
+    return replace(props, qed=value)
 
 
 @functools.cache
@@ -122,13 +144,16 @@ def _qed_screens() -> tuple[PatternScreen, PatternScreen]:
 def qed(
     mol: Any, *, mw: float | None = None, clogp: float | None = None, tpsa: float | None = None,
     hbd: int | None = None, rotb: int | None = None, bits: Bits | None = None,
+    brenk_found: Collection[str] | None = None,
 ) -> float:  # fmt: skip
     """`QED.qed(mol)` (Bickerton et al. 2012, mean weights), reusing known descriptors.
 
     The eight QED properties are computed exactly as `QED.properties` does, except that MW,
     logP, HBD, PSA and strict rotatable bonds may be passed in, and the acceptor patterns
-    and 116 structural alerts are pattern-screened. Molecules with explicit hydrogens take
-    RDKit's own path.
+    and 116 structural alerts are pattern-screened. `brenk_found`, the descriptions of the
+    Brenk alerts `find_alerts` found in `mol` (when it searched Brenk), answers the QED alerts
+    that are Brenk alerts (`qed_alerts_in_brenk`) without matching them again. Molecules with
+    explicit hydrogens take RDKit's own path.
     """
     from rdkit import Chem
     from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
@@ -140,6 +165,11 @@ def qed(
     acceptors, alerts = QED.Acceptors, QED.StructuralAlerts
     acceptor_screen, alert_screen = _qed_screens()
     strict = rdMolDescriptors.NumRotatableBondsOptions.Strict
+    shared: dict[int, str] = {}
+    if brenk_found is not None:
+        from medsage.drug._filters import qed_alerts_in_brenk
+
+        shared = qed_alerts_in_brenk()
     aliphatic_free = Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)
     properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
         MW=Descriptors.MolWt(mol) if mw is None else mw,  # type: ignore[attr-defined]
@@ -151,7 +181,15 @@ def qed(
         PSA=rdMolDescriptors.CalcTPSA(mol) if tpsa is None else tpsa,
         ROTB=rdMolDescriptors.CalcNumRotatableBonds(mol, strict) if rotb is None else rotb,
         AROM=len(Chem.GetSSSR(aliphatic_free)),
-        ALERTS=sum(1 for i in alert_screen.candidates(bits) if mol.HasSubstructMatch(alerts[i])),
+        ALERTS=sum(
+            1
+            for i in alert_screen.candidates(bits)
+            if (
+                shared[i] in brenk_found
+                if brenk_found is not None and i in shared
+                else mol.HasSubstructMatch(alerts[i])
+            )
+        ),
     )
     return float(QED.qed(mol, qedProperties=properties))  # type: ignore[no-untyped-call]
 

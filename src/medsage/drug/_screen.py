@@ -3,9 +3,11 @@
 Pipeline: records are read as a stream and sent in batches to worker processes (2 by default),
 which standardise each molecule, compute properties, run the drug-likeness rules and alert
 catalogs and, with `similar_to`, the ECFP4 similarity to the reference molecules. Molecules
-that pass every rule are sent to the property models (in the main process, batch by batch);
-the rest go to the rejected file with their reason (rule failures; alerts are not searched
-for them). Nothing is dropped silently.
+that pass every rule go to the property models: models that predict from features
+(`FeaturePredictor`, e.g. `PropertyModel`) run in the workers on features computed once per
+molecule; any other `PropertyPredictor` runs in the main process on the standardised SMILES.
+The rest go to the rejected file with their reason (rule failures; QED and alerts are not
+computed for them). Nothing is dropped silently.
 
 Ranking formula (also printed in the HTML report):
 
@@ -38,12 +40,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from medsage.drug._filters import split_filters
-from medsage.drug._molecules import MoleculeRecord, count_records, read_molecules
-from medsage.drug._profile import MoleculeProfile, profile_record
+from medsage.drug._molecules import (
+    MoleculeRecord,
+    count_records,
+    read_molecules,
+    standardize_record,
+)
+from medsage.drug._profile import MoleculeProfile, profile_molecule
 from medsage.errors import EmptyInputError, InvalidInputError
+
+if TYPE_CHECKING:
+    from medsage.drug._features import FeatureBatch
 
 DEFAULT_FILTERS = ("lipinski", "veber", "pains", "brenk")
 OUT_OF_DOMAIN_FACTOR = 0.5
@@ -54,6 +64,17 @@ DEFAULT_MINIMIZE = ("tox21", "sider", "clintox.CT_TOX")
 
 Prediction = dict[str, dict[str, float | bool | None]]
 Objective = Literal["max", "min"]
+
+
+@runtime_checkable
+class FeaturePredictor(Protocol):
+    """A property model that can predict from `featurize_mols` features (`PropertyModel`)."""
+
+    name: str
+
+    def predict_features(self, part: FeatureBatch) -> list[Prediction]:
+        """One prediction dict per featurised molecule, as `PropertyPredictor.predict`."""
+        ...
 
 
 class PropertyPredictor(Protocol):
@@ -157,29 +178,55 @@ class _BatchJob:
     inchikey: bool  # also the SA score: both are output-only, so with --top the hits get them
 
 
-def _profile_batch(job: _BatchJob) -> list[MoleculeProfile]:
+# A profile and, when it passed the rules, each worker-side model's prediction for it.
+Screened = tuple[MoleculeProfile, dict[str, Prediction]]
+
+# The feature predictors of this worker process, set once by `_init_worker`.
+_worker_models: tuple[FeaturePredictor, ...] = ()
+
+
+def _profile_batch(
+    job: _BatchJob, models: Sequence[FeaturePredictor] | None = None
+) -> list[Screened]:
+    from medsage.drug._features import featurize_mols
+
     references = _reference_fps(job.similar_to, job.canonical_tautomer) if job.similar_to else ()
-    return [
-        profile_record(
-            record,
-            rules=job.rules,
-            alerts=job.alerts,
-            canonical_tautomer=job.canonical_tautomer,
-            references=references,
-            inchikey=job.inchikey,
+    profiles: list[MoleculeProfile] = []
+    passing: list[tuple[int, Any, Any]] = []  # (position, standardised molecule, properties)
+    for record in job.records:
+        std = standardize_record(
+            record, canonical_tautomer=job.canonical_tautomer, inchikey=job.inchikey
+        )
+        profile = profile_molecule(
+            std, record, rules=job.rules, alerts=job.alerts, references=references,
             with_sa=job.inchikey,
             skip_alerts_on_failure=True,  # a rejected row reports its rule failures only
-        )
-        for record in job.records
-    ]
+        )  # fmt: skip
+        if profile.passed_rules:
+            passing.append((len(profiles), std.mol, profile.properties))
+        profiles.append(profile)
+    predictions: list[dict[str, Prediction]] = [{} for _ in profiles]
+    models = _worker_models if models is None else models
+    if models and passing:
+        part = featurize_mols([mol for _, mol, _ in passing], [p for _, _, p in passing])
+        for model in models:
+            for (position, _, _), prediction in zip(
+                passing, _checked(model, model.predict_features(part), len(passing)), strict=True
+            ):
+                predictions[position][model.name] = prediction
+    return list(zip(profiles, predictions, strict=True))
 
 
-def _warm_worker() -> None:
-    """Load the SA fragment table and alert catalogs once per worker, before the first batch."""
+def _init_worker(models: tuple[FeaturePredictor, ...], with_sa: bool) -> None:
+    """Keep this worker's models; load the alert catalogs (and the SA fragment table when
+    the workers score SA, i.e. without --top) once, before the first batch."""
+    global _worker_models
     from medsage.drug._filters import _screened_catalogs
     from medsage.drug._properties import _fragment_scores
 
-    _fragment_scores()
+    _worker_models = models
+    if with_sa:
+        _fragment_scores()
     _screened_catalogs(("PAINS_A", "PAINS_B", "PAINS_C", "BRENK"))  # the default filters
 
 
@@ -194,18 +241,23 @@ def _batches(records: Iterable[MoleculeRecord], size: int) -> Iterator[list[Mole
         yield batch
 
 
-def _profiled_batches(jobs: Iterator[_BatchJob], workers: int) -> Iterator[list[MoleculeProfile]]:
-    """Run jobs in `workers` spawned processes (in order, at most 2 per worker in flight)."""
+def _profiled_batches(
+    jobs: Iterator[_BatchJob], workers: int, models: tuple[FeaturePredictor, ...], with_sa: bool
+) -> Iterator[list[Screened]]:
+    """Run jobs in `workers` spawned processes (in order, at most 2 per worker in flight);
+    each worker receives `models` once, when it starts."""
     if workers <= 1:
         for job in jobs:
-            yield _profile_batch(job)
+            yield _profile_batch(job, models)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")  # never fork a process holding torch threads
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_worker) as pool:
-        pending: deque[Future[list[MoleculeProfile]]] = deque()
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(models, with_sa)
+    ) as pool:
+        pending: deque[Future[list[Screened]]] = deque()
         for job in jobs:
             pending.append(pool.submit(_profile_batch, job))
             if len(pending) >= 2 * workers:
@@ -231,15 +283,19 @@ def _objective(model: str, task: str, objectives: Mapping[str, str]) -> Objectiv
     return "max"
 
 
+def _checked(model: Any, predictions: list[Prediction], n: int) -> list[Prediction]:
+    if len(predictions) != n:
+        raise InvalidInputError(
+            f"model {model.name!r} returned {len(predictions)} predictions for "
+            f"{n} molecules; a PropertyPredictor returns one per molecule"
+        )
+    return predictions
+
+
 def _predict(models: Sequence[PropertyPredictor], ranked: list[RankedMolecule]) -> None:
     smiles = [str(r.profile.smiles) for r in ranked]
     for model in models:
-        predictions = model.predict(smiles)
-        if len(predictions) != len(smiles):
-            raise InvalidInputError(
-                f"model {model.name!r} returned {len(predictions)} predictions for "
-                f"{len(smiles)} molecules; a PropertyPredictor returns one per molecule"
-            )
+        predictions = _checked(model, model.predict(smiles), len(smiles))
         for item, prediction in zip(ranked, predictions, strict=True):
             item.predictions[model.name] = prediction
 
@@ -279,7 +335,7 @@ def _score(
             terms[i].append(d)
     for item, mine in zip(ranked, terms, strict=True):
         props = item.profile.properties
-        qed = props.qed if props is not None else 0.0
+        qed = props.qed if props is not None and props.qed is not None else 0.0
         item.desirability = sum(mine) / len(mine) if mine else 0.0
         similarity = item.profile.similarity or 0.0
         n_alerts = min(len(item.profile.alerts), weights.alert_cap)
@@ -344,6 +400,8 @@ def screen(
     n_workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
     if total <= batch_size:
         n_workers = 1  # spawning workers costs more than a single batch
+    feature_models = tuple(m for m in models if isinstance(m, FeaturePredictor))
+    smiles_models = [m for m in models if not isinstance(m, FeaturePredictor)]
     jobs = (
         # With --top, InChIKeys and SA scores (0.3-0.5 ms each) are computed for the hits only.
         _BatchJob(batch, tuple(rules), tuple(alerts), canonical_tautomer, references, top is None)
@@ -355,9 +413,9 @@ def screen(
     out = Path(out_csv)
     rejected_path = out.with_name(f"{out.stem}.rejected.csv")
     with _atomic_csv(rejected_path, REJECTED_COLUMNS) as rejected_writer:
-        for profiles in _profiled_batches(jobs, n_workers):
+        for screened in _profiled_batches(jobs, n_workers, feature_models, top is None):
             passing: list[RankedMolecule] = []
-            for profile in profiles:
+            for profile, predictions in screened:
                 n_read += 1
                 if not profile.valid:
                     reason = profile.error or "invalid"
@@ -376,9 +434,9 @@ def screen(
                     if len(rejected) < 200:
                         rejected.append((profile, "filtered", reason))
                     continue
-                passing.append(RankedMolecule(profile))
-            if passing and models:
-                _predict(models, passing)
+                passing.append(RankedMolecule(profile, predictions))
+            if passing and smiles_models:
+                _predict(smiles_models, passing)
             ranked.extend(passing)
             if progress is not None:
                 progress(n_read, total)

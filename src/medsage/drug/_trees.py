@@ -8,7 +8,7 @@ features compared with float64 thresholds, as in sklearn/tree/_tree.pyx).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,12 +32,40 @@ class PackedForest:
     roots: npt.NDArray[np.int64]
     tree_task: npt.NDArray[np.int64]  # task index of every tree
     depth: int
+    _sk_trees: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def tree_outputs(self, x: npt.NDArray[np.float32]) -> FloatArray:
         """Leaf value of every tree for every row of `x`: shape (n_rows, n_trees).
 
-        Compares float32 features with float64 thresholds exactly as scikit-learn does.
+        Compares float32 features with float64 thresholds exactly as scikit-learn does. Runs
+        scikit-learn's compiled tree traversal on trees rebuilt from these arrays (about 6x
+        faster); `numpy_tree_outputs` is the same computation in numpy, used when the rebuild
+        is not possible (a future scikit-learn with another node layout).
         """
+        import numpy as np
+
+        trees = self._compiled()
+        if not trees:
+            return self.numpy_tree_outputs(x)
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out: FloatArray = np.empty((x.shape[0], len(trees)), dtype=np.float64)
+        for k, tree in enumerate(trees):
+            out[:, k] = tree.predict(x)[:, 0] if x.shape[0] else 0.0
+        return out
+
+    def _compiled(self) -> list[Any]:
+        """scikit-learn `Tree` objects with these nodes, built once ([] when not possible)."""
+        cached = self._sk_trees
+        if cached is None:
+            try:
+                cached = _sklearn_trees(self)
+            except (ImportError, AttributeError, KeyError, TypeError, ValueError):
+                cached = []
+            self._sk_trees = cached
+        return cached
+
+    def numpy_tree_outputs(self, x: npt.NDArray[np.float32]) -> FloatArray:
+        """`tree_outputs` by a vectorised numpy traversal (level by level, all trees at once)."""
         import numpy as np
 
         n = x.shape[0]
@@ -120,3 +148,34 @@ def pack_trees(trees: Sequence[tuple[Any, int]], *, classifier: bool) -> PackedF
         np.asarray(tasks, dtype=np.int64),
         depth,
     )
+
+
+def _sklearn_trees(forest: PackedForest) -> list[Any]:
+    """Rebuild each packed tree as a scikit-learn `Tree` from its node arrays (no pickle: the
+    arrays go through `Tree.__setstate__`, the documented state layout of `NODE_DTYPE`)."""
+    import numpy as np
+    from sklearn.tree._tree import NODE_DTYPE, Tree
+
+    n_features = int(forest.feature.max()) + 1 if forest.feature.size else 1
+    bounds = [*forest.roots.tolist(), int(forest.left.shape[0])]
+    trees: list[Any] = []
+    for k in range(forest.roots.shape[0]):
+        first, end = bounds[k], bounds[k + 1]
+        n = end - first
+        idx = np.arange(n, dtype=np.int64)
+        left = forest.left[first:end] - first
+        leaf = left == idx
+        nodes = np.zeros(n, dtype=NODE_DTYPE)
+        nodes["left_child"] = np.where(leaf, -1, left)
+        nodes["right_child"] = np.where(leaf, -1, forest.right[first:end] - first)
+        nodes["feature"] = np.where(leaf, -2, forest.feature[first:end])
+        nodes["threshold"] = np.where(leaf, -2.0, forest.threshold[first:end])
+        nodes["n_node_samples"] = 1
+        nodes["weighted_n_node_samples"] = 1.0
+        values = np.ascontiguousarray(forest.value[first:end].reshape(n, 1, 1), dtype=np.float64)
+        tree = Tree(n_features, np.ones(1, dtype=np.intp), 1)
+        tree.__setstate__(
+            {"max_depth": forest.depth, "node_count": n, "nodes": nodes, "values": values}
+        )
+        trees.append(tree)
+    return trees

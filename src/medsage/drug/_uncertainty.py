@@ -88,25 +88,48 @@ class Calibrator:
 # --------------------------------------------------------------------------- domain
 
 
+class NeighbourIndex:
+    """Training fingerprints kept as a sparse matrix, for nearest-neighbour Tanimoto queries.
+
+    ECFP4 bit vectors are sparse (about 45 of 2,048 bits set), so the bit intersections of a
+    block of queries with every training molecule come from one sparse matrix product, about
+    4x faster than popcounts over packed words (benchmarks/README.md, screening throughput).
+    Counts are exact integers, so the similarities equal RDKit's `BulkTanimotoSimilarity`.
+    """
+
+    def __init__(self, train_bits: npt.NDArray[np.uint8]) -> None:
+        import numpy as np
+        from scipy import sparse
+
+        dense = np.unpackbits(np.ascontiguousarray(train_bits), axis=1)
+        self._train_t = sparse.csr_matrix(dense.T.astype(np.float32))  # (bits, n_train)
+        self._train_count = dense.sum(axis=1, dtype=np.int64)
+
+    def nearest(self, query_bits: npt.NDArray[np.uint8]) -> FloatArray:
+        """Tanimoto similarity of each packed query fingerprint to its nearest training one."""
+        import numpy as np
+        from scipy import sparse
+
+        out = np.zeros(query_bits.shape[0], dtype=np.float64)
+        if self._train_count.shape[0] == 0:
+            return out
+        chunk = max(1, 4_000_000 // self._train_count.shape[0])  # <= ~32 MB of float64
+        for start in range(0, query_bits.shape[0], chunk):
+            dense = np.unpackbits(np.ascontiguousarray(query_bits[start : start + chunk]), axis=1)
+            inter = (sparse.csr_matrix(dense.astype(np.float32)) @ self._train_t).toarray()
+            inter = inter.astype(np.float64)
+            union = dense.sum(axis=1, dtype=np.int64)[:, None] + self._train_count[None, :] - inter
+            sim = np.divide(inter, union, out=np.zeros(inter.shape), where=union > 0)
+            out[start : start + chunk] = sim.max(axis=1)
+        return out
+
+
 def nearest_similarity(
     query_bits: npt.NDArray[np.uint8], train_bits: npt.NDArray[np.uint8]
 ) -> FloatArray:
     """Tanimoto similarity of each query fingerprint to its nearest training fingerprint.
 
-    Both arguments are packed bit arrays (`np.packbits`, 256 bytes for 2048 bits).
+    Both arguments are packed bit arrays (`np.packbits`, 256 bytes for 2048 bits). A model
+    that queries many times keeps a `NeighbourIndex` instead.
     """
-    import numpy as np
-
-    q = np.ascontiguousarray(query_bits).view(np.uint64)
-    t = np.ascontiguousarray(train_bits).view(np.uint64)
-    q_count = np.bitwise_count(q).sum(axis=1, dtype=np.int64)
-    t_count = np.bitwise_count(t).sum(axis=1, dtype=np.int64)
-    out = np.zeros(q.shape[0], dtype=np.float64)
-    chunk = max(1, int(8_000_000 // max(1, t.size)))  # <= ~64 MB of uint64 temporaries
-    for start in range(0, q.shape[0], chunk):
-        block = q[start : start + chunk]
-        inter = np.bitwise_count(block[:, None, :] & t[None, :, :]).sum(axis=2, dtype=np.int64)
-        union = q_count[start : start + chunk, None] + t_count[None, :] - inter
-        sim = np.divide(inter, union, out=np.zeros(inter.shape), where=union > 0)
-        out[start : start + chunk] = sim.max(axis=1)
-    return out
+    return NeighbourIndex(train_bits).nearest(query_bits)

@@ -97,3 +97,17 @@ def test_when_same_batch_featurized_twice_then_cached_batch_reused() -> None:
     assert first.descriptors.shape == (2, 47) and first.bits.shape == (2, 256)
     assert featurize_smiles(["CCO", "C1CC", "c1ccccc1"]) is first
     assert featurize_smiles(["CCO"]) is not first
+
+
+def test_when_featurizing_standardised_molecules_then_same_features_as_featurizer() -> None:
+    from medsage.drug._features import featurize_mols
+    from medsage.drug._properties import compute_properties
+
+    mols = [Chem.MolFromSmiles(s) for s in (ASPIRIN, CAFFEINE, "CCCCCCCC(=O)NCCO", "c1ccccc1")]
+    feat = Featurizer()
+    for known in (None, [compute_properties(m, with_qed=False, with_sa=False) for m in mols]):
+        batch = featurize_mols(mols, known)
+        assert batch.ok == [0, 1, 2, 3] and batch.errors == [""] * 4
+        assert np.array_equal(batch.ecfp, feat.ecfp(mols))
+        assert np.array_equal(batch.bits, feat.ecfp_bits(mols))  # derived from the counts
+        assert np.array_equal(batch.descriptors, feat.descriptors(mols))  # reused values agree

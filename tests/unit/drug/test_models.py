@@ -195,3 +195,25 @@ def test_when_cli_gets_unknown_task_then_one_line_error_exit_2(tmp_path: Path) -
     assert res.exit_code == 2
     assert "--task 'qm9'; expected one of esol" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("kind", ["regression", "classification"])
+@pytest.mark.parametrize("algorithm", ["rf", "gb"])
+def test_when_compiled_trees_then_outputs_equal_numpy_traversal(kind: str, algorithm: str) -> None:
+    model = _fit(kind, algorithm)
+    assert model.forest_ is not None
+    mols, _, _ = parse_model_inputs(DRUGS)
+    x = model._features(mols)
+    assert model.forest_._compiled()  # scikit-learn's traversal is in use
+    assert np.array_equal(model.forest_.tree_outputs(x), model.forest_.numpy_tree_outputs(x))
+    assert model.forest_.tree_outputs(x[:0]).shape == (0, 12)
+
+
+def test_when_predicting_from_features_then_same_as_from_smiles() -> None:
+    from medsage.drug._features import featurize_mols
+    from medsage.drug._molecules import standardize
+
+    model = _fit("classification")
+    std = [standardize(s, canonical_tautomer=False) for s in TEST + VAL]
+    rows = model.predict_features(featurize_mols([s.mol for s in std]))
+    assert rows == model.predict([str(s.smiles) for s in std])

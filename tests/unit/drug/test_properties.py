@@ -9,8 +9,10 @@ import pytest
 from rdkit import Chem, RDConfig
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 
+from medsage.drug._filters import find_alerts, qed_alerts_in_brenk
 from medsage.drug._molecules import standardize
-from medsage.drug._properties import compute_properties, sa_score
+from medsage.drug._patterns import pattern_bits
+from medsage.drug._properties import compute_properties, qed, sa_score
 from medsage.errors import InvalidInputError
 
 KNOWN_DRUGS = Path(__file__).resolve().parents[2] / "data" / "drug" / "known_drugs.csv"
@@ -82,6 +84,12 @@ def test_when_hiv_molecules_then_fast_qed_equals_rdkit_qed(shared_data: Path) ->
     for text in smiles:
         std = standardize(text, canonical_tautomer=False)
         if std.valid:
-            assert compute_properties(std.mol).qed == QED.qed(std.mol), std.smiles
+            expected = QED.qed(std.mol)
+            assert compute_properties(std.mol).qed == expected, std.smiles
+            # The screen's path: QED alerts that are Brenk alerts answered by find_alerts.
+            bits = pattern_bits(std.mol)
+            brenk = {a.description for a in find_alerts(std.mol, ("brenk",), bits=bits)}
+            assert qed(std.mol, bits=bits, brenk_found=brenk) == expected, std.smiles
             checked += 1
     assert checked == 499  # one of the first 500 HIV SMILES does not sanitise
+    assert len(qed_alerts_in_brenk()) == 82  # of QED's 116 alerts, shared with Brenk

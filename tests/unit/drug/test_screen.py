@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdkit import Chem
@@ -184,3 +185,45 @@ def test_when_two_workers_then_same_output_as_one(library: Path, tmp_path: Path)
         tmp_path / "two.rejected.csv"
     ).read_text()
     assert one.n_ranked == two.n_ranked == 5
+
+
+def _real_model() -> Any:
+    """A small random forest (logP from 30 drugs): a `FeaturePredictor` the workers run."""
+    from rdkit.Chem import Crippen
+
+    from medsage.drug._models import PropertyModel
+
+    train = [
+        "CC(=O)Oc1ccccc1C(=O)O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "CC(=O)Nc1ccc(O)cc1",
+        "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "CN1CCC[C@H]1c1cccnc1", "OC(=O)c1ccccc1O",
+        "CN(C)CCCN1c2ccccc2CCc2ccccc21", "Clc1ccc2c(c1)C(=NCC(=O)N2C)c1ccccc1",
+        "CC(C)NCC(O)COc1cccc2ccccc12", "COc1ccc2[nH]cc(CCNC(C)=O)c2c1", "NC(=O)c1cccnc1",
+        "CC12CCC3C(CCC4=CC(=O)CCC34C)C1CCC2O", "Oc1ccccc1", "CCN(CC)CC(=O)Nc1c(C)cccc1C",
+        "CC(C)(C)NCC(O)c1ccc(O)c(CO)c1", "Cc1ccccc1NC(=O)C(C)NCCC", "CCCCO", "CCCCN",
+        "c1ccncc1", "Oc1ccc(Cl)cc1", "CC(O)C(O)C", "CCN1CCN(CC1)c1ccccc1", "CCOc1ccccc1",
+        "Cc1ccc(cc1)S(=O)(=O)N", "CSCCC(N)C(=O)O", "CC(N)Cc1ccccc1", "OCC(O)CO",
+        "c1ccc2ccccc2c1", "CC(C)c1ccccc1O", "COc1ccccc1O",
+    ]  # fmt: skip
+    y = [[Crippen.MolLogP(Chem.MolFromSmiles(s))] for s in train]
+    model = PropertyModel("logp", n_estimators=10, seed=0)
+    return model.fit(
+        train[:24], y[:24], val_smiles=train[24:], val_y=y[24:], tasks=["y"],
+        task_type="regression",
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_when_property_model_runs_in_workers_then_same_predictions_as_predict(
+    library: Path, tmp_path: Path, workers: int
+) -> None:
+    model = _real_model()
+    result = screen(
+        library, models=[model], out_csv=tmp_path / "hits.csv", workers=workers, batch_size=2
+    )
+    assert result.workers == workers and result.n_ranked == 5
+    expected = model.predict([str(hit.profile.smiles) for hit in result.hits])
+    for hit, want in zip(result.hits, expected, strict=True):
+        got = hit.predictions["logp"]["y"]
+        # The forest's mean may differ in the last bit with the row's place in its batch.
+        assert got == pytest.approx(want["y"], rel=1e-12), hit.profile.smiles
