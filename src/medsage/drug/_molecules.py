@@ -12,9 +12,9 @@ Standardisation (`standardize`) runs, in this order, RDKit's MolStandardize step
 6. canonical isomeric SMILES, InChIKey, and the molecule re-read from that SMILES, so that every
    property computed later can be reproduced from the SMILES that we print.
 
-Measured CPU cost per HIV.csv molecule (one process, busy shared 2-core machine): steps 1-4
-and 6 without the InChIKey 1.3-1.6 ms; with the capped tautomer step 4.7-5.2 ms (about 13-17 ms
-uncapped); see benchmarks/results/screening_throughput.json. Screening therefore leaves step 5
+Measured CPU cost per HIV.csv molecule (one process, first 1,000 molecules): steps 1-4 and 6
+without the InChIKey 0.7 ms; with the capped tautomer step 3.1 ms (about 13-17 ms uncapped);
+see benchmarks/results/screening_throughput.json. Screening therefore leaves step 5
 off unless asked (`medsage drug screen --tautomers`); `props`, `filter`, `similar`, `cluster`
 and `pick` turn it on (`--no-tautomers` turns it off).
 
