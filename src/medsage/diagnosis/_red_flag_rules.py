@@ -67,6 +67,8 @@ class MessageContext:
     mention into family history, and what brings it back to the present ("had a stroke last
     year and now...").
     family_history: FAMILY trigger rules that always mean family history ("家族史").
+    negated_symptom: symptoms worded as a negation ("not making sense", "叫不醒"); a negation
+    trigger inside one does not reach the mentions after it.
     """
 
     general_question: tuple[tuple[str, re.Pattern[str]], ...]
@@ -75,6 +77,7 @@ class MessageContext:
     relative_history: tuple[tuple[str, re.Pattern[str]], ...]
     relative_now: tuple[tuple[str, re.Pattern[str]], ...]
     family_history: frozenset[str]
+    negated_symptom: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +123,7 @@ def parse_message_context(data: Mapping[str, Any]) -> MessageContext:
         relative_history=patterns("relative_history"),
         relative_now=patterns("relative_now"),
         family_history=names("family_history"),
+        negated_symptom=patterns("negated_symptom"),
     )
 
 
@@ -331,10 +335,16 @@ class _Compiler:
 
 
 def _en_regex(regex: str) -> str:
-    """Whole words; a space outside a character class stands for any run of whitespace."""
+    """Whole words; a space outside a character class stands for any run of whitespace.
+
+    An optional space (" ?" or " *": "heat ?stroke", "38.1 ?c") stands for none or any run.
+    """
     out: list[str] = []
-    in_class = escaped = False
-    for ch in regex:
+    in_class = escaped = skip = False
+    for i, ch in enumerate(regex):
+        if skip:
+            skip = False
+            continue
         if escaped:
             escaped = False
         elif ch == "\\":
@@ -344,7 +354,8 @@ def _en_regex(regex: str) -> str:
         elif ch == "]" and in_class:
             in_class = False
         elif ch == " " and not in_class:
-            out.append(r"\s+")
+            skip = regex[i + 1 : i + 2] in ("?", "*")
+            out.append(r"\s*" if skip else r"\s+")
             continue
         out.append(ch)
     return f"(?<![{_EN_EDGE}])(?:{''.join(out)})(?![{_EN_EDGE}])"

@@ -20,18 +20,10 @@ rule fired or a measurement crossed a threshold in `THRESHOLDS`), self_care (onl
 complaints from `MILD_CONCEPTS` and nothing else), or routine. Titles and advice follow the
 text's language: Chinese when `detect_language` says "zh", else English.
 
-Patients and carers write differently from case notes, so three cues of the file's
-"message_context" entry adjust the assertion before a mention counts:
-
-- a relative's mention ("my dad's face drooped", "我爸刚才嘴歪了") is ConText "family", but in
-  a carer's message the relative is the patient: it counts (with the mention's other triggers)
-  unless family-history wording ("家族史", "runs in the family") or a history cue ("had",
-  "years ago", "去年", "病史") stands between the relative and the mention with no "now" cue
-  ("now", "刚才", "minutes ago") after it;
-- a hypothetical trigger ("if", "如果") makes the mentions it reaches, up to the next clause
-  break, not count ("what should I do if my child swallows medicine?");
-- a clause that asks about a condition in general ("what are the signs of a stroke?",
-  "心梗有哪些前兆？") counts nothing.
+Patients and carers write differently from case notes, so the cues of the file's
+"message_context" entry adjust the assertion before a mention counts (a relative is the patient,
+hypotheticals and general questions count nothing, a negation inside a symptom such as "not
+making sense" stays there); see `medsage.diagnosis._message_context`.
 
 Known limits: rules never see time words that the assertion rules lack ("chest pain last year"
 still fires).
@@ -39,13 +31,11 @@ still fires).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Final
 
+from medsage.diagnosis._message_context import MessageFrame
 from medsage.diagnosis._red_flag_rules import (
     LEVELS,
     MEASURES,
@@ -53,10 +43,8 @@ from medsage.diagnosis._red_flag_rules import (
     Condition,
     FindingCondition,
     MeasureCondition,
-    MessageContext,
     PhraseCondition,
     RedFlagRule,
-    load_message_context,
     load_red_flag_rules,
     parse_red_flag_rules,
     rule_concepts,
@@ -70,7 +58,7 @@ from medsage.text import (
     find_findings,
     find_measurements,
 )
-from medsage.text._assertion import Trigger, assess_spans
+from medsage.text._assertion import assess_spans
 
 __all__ = [
     "LEVELS",
@@ -93,14 +81,6 @@ __all__ = [
 
 LANGS: Final = ("auto", "zh", "en", "mixed")
 _COUNTED: Final = (Assertion.PRESENT, Assertion.UNCERTAIN)
-# What is left of a mention once its relative is known to be the patient (ConText priority).
-_REST_PRIORITY: Final = (
-    ("NEGATED", Assertion.NEGATED),
-    ("UNCERTAIN", Assertion.UNCERTAIN),
-    ("HISTORICAL", Assertion.HISTORICAL),
-)
-# A hypothetical ("if ...") reaches up to the next clause break.
-_CLAUSE_BREAK: Final = re.compile(r"[,;:.!?。\n]")
 # Complaints that alone call for self-care: common cold, sore throat and acute cough (NICE NG84
 # Sore throat (acute): antimicrobial prescribing, 2018; NICE NG120 Cough (acute), 2019; NICE CKS
 # Common cold, 2022: self-limiting, self-care with safety-netting advice).
@@ -230,17 +210,6 @@ class Triage:
 # --- Evaluation
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch)
-    return folded if len(folded) == 1 else ch
-
-
-def _fold(text: str) -> str:
-    """Same-length copy with single-character NFKC forms ("，" -> ",", "Ａ" -> "A")."""
-    return text if text.isascii() else "".join(_fold_char(ch) for ch in text)
-
-
 class _Case:
     """One text with its findings, measurements and (lazily) phrase matches."""
 
@@ -254,12 +223,11 @@ class _Case:
         self.text = text
         self.lang = lang
         self.languages = ("en", "zh") if lang in ("auto", "mixed") else (lang,)
-        self._folded = _fold(text)
-        self._context: MessageContext = load_message_context()
-        self._general: list[tuple[int, int]] | None = None
+        self._frame = MessageFrame(text, self.languages)
+        self._folded = self._frame.folded
         self.concepts: dict[str, list[Evidence]] = {}
         for f in findings:
-            if self.counts(f.assertion, f.triggers, f.start, f.end, _COUNTED):
+            if self._frame.counts(f.assertion, f.triggers, f.start, f.end, _COUNTED):
                 self.concepts.setdefault(f.concept, []).append(Evidence(f.text, f.start, f.end))
         self.values: dict[str, list[tuple[float, Evidence]]] = {}
         for name, value, m in _measure_values(measurements):
@@ -286,86 +254,9 @@ class _Case:
             self._phrases[key] = [
                 Evidence(self.text[s:e], s, e)
                 for (s, e), result in zip(spans, results, strict=True)
-                if self.counts(result.assertion, result.triggers, s, e, allowed)
+                if self._frame.counts(result.assertion, result.triggers, s, e, allowed)
             ]
         return self._phrases[key]
-
-    def counts(
-        self,
-        assertion: Assertion,
-        triggers: Sequence[Trigger],
-        start: int,
-        end: int,
-        allowed: Sequence[Assertion],
-    ) -> bool:
-        """Whether a mention at [start, end) with this ConText result counts as the case now."""
-        if any(s <= start < e for s, e in self._general_clauses()):
-            return False
-        if assertion is Assertion.FAMILY and self._relative_is_patient(triggers, start, end):
-            rest = {t.category for t in triggers} - {"FAMILY"}
-            assertion = next((a for c, a in _REST_PRIORITY if c in rest), Assertion.PRESENT)
-        if assertion is Assertion.UNCERTAIN and any(
-            t.category == "UNCERTAIN"
-            and t.rule in self._context.hypothetical
-            and t.end <= start
-            and not _CLAUSE_BREAK.search(self._folded, t.end, start)
-            for t in triggers
-        ):
-            return False
-        return assertion in allowed
-
-    def _cues(self, patterns: Sequence[tuple[str, re.Pattern[str]]], lo: int, hi: int) -> list[int]:
-        """End offsets of the cue matches inside [lo, hi)."""
-        return [
-            m.end()
-            for language, pattern in patterns
-            if language in self.languages
-            for m in pattern.finditer(self._folded, lo, hi)
-        ]
-
-    def _relative_is_patient(self, triggers: Sequence[Trigger], start: int, end: int) -> bool:
-        """A relative named before the mention, with no family history in between, is the case."""
-        family = [t for t in triggers if t.category == "FAMILY"]
-        if not family or any(
-            t.rule in self._context.family_history or t.start >= start for t in family
-        ):
-            return False
-        begin = min(t.start for t in family)
-        clause_end = _CLAUSE_BREAK.search(self._folded, end)
-        window_end = clause_end.start() if clause_end else len(self._folded)
-        history = self._cues(self._context.relative_history, begin, window_end)
-        if not history:
-            return True
-        before = [h for h in history if h <= start]
-        since = max(before) if before else begin
-        return bool(self._cues(self._context.relative_now, since, start))
-
-    def _general_clauses(self) -> list[tuple[int, int]]:
-        """Clauses that ask about a condition in general (computed once, on first use)."""
-        if self._general is None:
-            self._general = []
-            for language, pattern in self._context.general_question:
-                if language not in self.languages:
-                    continue
-                for m in pattern.finditer(self._folded):
-                    before = [b.end() for b in _CLAUSE_BREAK.finditer(self._folded, 0, m.start())]
-                    self._general.append((before[-1] if before else 0, self._clause_end(m.end())))
-        return self._general
-
-    def _clause_end(self, position: int) -> int:
-        """End of the clause at `position`, carried over clauses that give examples."""
-        while (after := _CLAUSE_BREAK.search(self._folded, position)) is not None:
-            nxt = len(after.group()) + after.start()
-            while nxt < len(self._folded) and self._folded[nxt].isspace():
-                nxt += 1
-            if not any(
-                p.match(self._folded, nxt)
-                for language, p in self._context.general_example
-                if language in self.languages
-            ):
-                return after.start()
-            position = nxt + 1
-        return len(self._folded)
 
     def holds(self, condition: Condition) -> list[Evidence] | None:
         """The evidence for `condition`, or None when it does not hold."""

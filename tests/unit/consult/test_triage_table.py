@@ -1,13 +1,14 @@
 """Triage of patients' and carers' messages: every emergency of the tables gets the emergency level.
 
-Two tables, each written by an author independent of the rules (field "emergency" is the label):
-tests/data/consult/triage_messages.jsonl (46 emergencies, 46 ordinary questions, en + zh) and
+Four tables, each written by an author independent of the rules (field "emergency" is the label):
+tests/data/consult/triage_messages.jsonl (46 emergencies, 46 ordinary questions, en + zh);
 tests/data/consult/triage_heldout.jsonl (40 and 40; held out for round 1 of the rules, measured
-once with 13 emergencies missed, then used for round 2) and tests/data/consult/triage_heldout2.jsonl
+once with 13 emergencies missed, then used for round 2); tests/data/consult/triage_heldout2.jsonl
 (50 and 50; held out for round 2, measured once with 17 emergencies missed and 1 ordinary message
-flagged, then used for round 3). Issue 8 asks that every emergency gets
-the emergency answer and ordinary questions do not, so the counts are exact, and a failure lists
-every message that was misjudged.
+flagged, then used for round 3); tests/data/consult/triage_heldout3.jsonl (50 and 50; held out
+for round 3, measured once with 13 emergencies missed and 2 ordinary messages flagged, then used
+for round 4). Issue 8 asks that every emergency gets the emergency answer and ordinary questions
+do not, so the counts are exact, and a failure lists every message that was misjudged.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SIZES = {
     "triage_messages.jsonl": (46, 46),
     "triage_heldout.jsonl": (40, 40),
     "triage_heldout2.jsonl": (50, 50),
+    "triage_heldout3.jsonl": (50, 50),
 }
 
 
@@ -72,14 +74,16 @@ def test_when_an_ordinary_message_is_triaged_then_none_is_emergency(table: str) 
     )
 
 
-def test_when_the_untouched_fourth_table_is_triaged_then_the_measured_misses_are_as_recorded() -> (
+def test_when_the_untouched_fifth_table_is_triaged_then_the_measured_misses_are_as_recorded() -> (
     None
 ):
-    """triage_heldout3.jsonl was written after the rules and never used to change them: it
-    measures how the rules do on wording they have not seen (37 of 50 emergencies caught, 2 of
-    50 ordinary messages over-triaged). Update these numbers, and benchmarks/README.md, when the
+    """triage_heldout4.jsonl was written after round 3 by an author who never saw the rules or
+    the other tables, and never used to change them: it measures the rules on wording they have
+    not seen. Round 3 caught 39 of its 50 emergencies (1 of 50 ordinary messages flagged);
+    round 4 catches 41 (1 flagged). Update these numbers, and benchmarks/README.md, when the
     rules change; do not fit the rules to this table."""
-    rows = _rows("triage_heldout3.jsonl")
+    rows = _rows("triage_heldout4.jsonl")
     assert (sum(r["emergency"] is True for r in rows), len(rows)) == (50, 100)
-    assert (len(_misjudged("triage_heldout3.jsonl", emergency=True)),
-            len(_misjudged("triage_heldout3.jsonl", emergency=False))) == (13, 2)  # fmt: skip
+    assert {r["lang"] for r in rows} == {"en", "zh"}
+    assert (len(_misjudged("triage_heldout4.jsonl", emergency=True)),
+            len(_misjudged("triage_heldout4.jsonl", emergency=False))) == (9, 1)  # fmt: skip

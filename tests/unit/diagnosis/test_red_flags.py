@@ -349,6 +349,89 @@ ROUND_2: list[tuple[str, str, frozenset[str]]] = [
     ("没有尿频尿急", "routine", frozenset()),
 ]
 
+# Round 4 (issue 8): the classic patterns of the fourth table's misses in other wordings (not
+# the table's sentences): word order, adverbs in a phrase, bare temperature readings, lay names,
+# a child and someone else's tablets, and a negation that belongs to a symptom.
+ROUND_4_EMERGENCIES: list[tuple[str, str]] = [
+    (
+        "my husband's mouth has suddenly dropped on one side and he keeps using the wrong words",
+        "stroke_fast",
+    ),
+    ("mum's smile is kind of lopsided and her speech came out all garbled", "stroke_fast"),
+    ("外婆嘴角突然有点歪，舌头发硬，说话不利索", "stroke_fast"),
+    (
+        "feels like a heavy weight pressing on my chest and it's going down my left arm, sweating",
+        "acute_coronary_syndrome",
+    ),
+    ("my chest feels like it's in a vice, i'm clammy and feel sick", "acute_coronary_syndrome"),
+    ("胸口像压了一块大石头，喘不上气，出了一身冷汗", "acute_coronary_syndrome"),
+    (
+        "grandad is 78, has indigestion he can't shift, cold sweat and feels breathless",
+        "acute_coronary_syndrome",
+    ),
+    ("my 3 week old has 38.4 in his ear and is very sleepy", "infant_fever_under_3_months"),
+    ("宝宝出生18天，腋下38.3度，不太吃奶", "infant_fever_under_3_months"),
+    (
+        "vomited something that looks like coffee grounds and my poo is jet black, I feel faint",
+        "upper_gi_bleeding",
+    ),
+    ("吐出来像咖啡渣似的，拉的大便是黑的，头晕", "upper_gi_bleeding"),
+    ("got battery fluid in my eye at work, it's burning", "chemical_eye_injury"),
+    ("装修的时候石灰水溅到眼睛里了", "chemical_eye_injury"),
+    (
+        "my grandad has a chest infection and now he's confused and his heart is racing",
+        "sepsis_high_risk",
+    ),
+    (
+        "she has a kidney infection, she's not making sense and her skin is blotchy",
+        "sepsis_high_risk",
+    ),
+    ("i keep thinking about stepping in front of a train", "suicidal_intent"),
+    ("我想从江桥上跳下去，今晚就动手", "suicidal_intent"),
+    ("孩子从滑梯上摔下来，后脑勺磕到地上，吐了两次", "head_injury_red_flags"),
+    (
+        "banged his head on the kerb, knocked out for a few seconds, headache getting worse",
+        "head_injury_red_flags",
+    ),
+    ("my toddler got hold of my blood pressure tablets, not sure how many", "poisoning_overdose"),
+    ("孩子翻出奶奶的药盒，吃了几粒降压药", "poisoning_overdose"),
+    ("刚下飞机，小腿发紧，突然喘不过气", "pulmonary_embolism"),
+    (
+        "flew in from Dubai this morning, my calf is achy and I suddenly can't catch my breath",
+        "pulmonary_embolism",
+    ),
+    ("got zapped by a socket, now my chest feels tight and heart is skipping", "electric_shock"),
+    ("工人摸到电线被电晕了，醒了以后说心慌", "electric_shock"),
+    (
+        "he worked in a hot warehouse all day, he's burning up, stopped sweating and is delirious",
+        "heat_stroke",
+    ),
+    ("爷爷在温室里干活，身上滚烫不出汗，说话语无伦次", "heat_stroke"),
+]
+
+ROUND_4: list[tuple[str, str, frozenset[str]]] = [
+    (
+        "saw a news story about a boy who swallowed a battery, how do I childproof?",
+        "routine",
+        frozenset(),
+    ),
+    ("看到新闻说有人被雷劈了，打雷时怎么避免？", "routine", frozenset()),
+    ("我妈脑梗后遗症，左手一直没劲，怎么康复", "routine", frozenset()),
+    ("my 2 year old takes his own amoxicillin, he swallowed the dose fine", "routine", frozenset()),
+    ("I'm 55, I have heartburn after spicy food, no sweating", "routine", frozenset()),
+    ("糖尿病十年了，胃有点胀，想问吃什么好", "routine", frozenset()),
+    ("it was 38 degrees today, how do I keep my baby cool?", "routine", frozenset()),
+    ("flew home from spain last week, feel jet lagged", "routine", frozenset()),
+    ("we went to the bridge to look at the view, lovely day", "routine", frozenset()),
+    (
+        "is it normal that my gran's words get mixed up when she is tired? she has dementia",
+        "routine",
+        frozenset(),
+    ),
+    ("孩子发烧38.5度，精神还好，吃喝正常", "routine", frozenset()),
+    ("he is not making sense, no chest pain", "routine", frozenset()),
+]
+
 NOT_FIRING_ASSERTIONS = ("negated", "historical", "family")
 
 
@@ -367,7 +450,7 @@ def test_when_the_table_is_counted_then_it_holds_at_least_50_cases_20_per_langua
     assert zh + en >= 50
 
 
-@pytest.mark.parametrize(("text", "rule_id"), EMERGENCIES_EN + EMERGENCIES_ZH)
+@pytest.mark.parametrize(("text", "rule_id"), EMERGENCIES_EN + EMERGENCIES_ZH + ROUND_4_EMERGENCIES)
 def test_when_an_emergency_is_described_then_triage_is_emergency_with_its_rule(
     text: str, rule_id: str
 ) -> None:
@@ -378,7 +461,7 @@ def test_when_an_emergency_is_described_then_triage_is_emergency_with_its_rule(
 
 @pytest.mark.parametrize(
     ("text", "level", "rule_ids"),
-    (LOOK_ALIKES_EN + LOOK_ALIKES_ZH + AFTER_FIRST_RUN + MESSAGES + ROUND_2),
+    (LOOK_ALIKES_EN + LOOK_ALIKES_ZH + AFTER_FIRST_RUN + MESSAGES + ROUND_2 + ROUND_4),
 )
 def test_when_a_look_alike_is_described_then_triage_level_and_rules_are_exact(
     text: str, level: str, rule_ids: frozenset[str]
@@ -580,3 +663,17 @@ def test_when_the_packaged_message_context_is_read_then_every_trigger_is_a_conte
     triggers = {rule.trigger for rule in load_context_rules()}
     assert sorted((context.hypothetical | context.family_history) - triggers) == []
     assert len(context.general_question) >= 10
+
+
+def test_when_a_negation_belongs_to_a_symptom_then_it_does_not_reach_the_next_mention() -> None:
+    text = "chest infection, he's not making sense and his skin looks blotchy"
+    flag = next(f for f in check_red_flags(text) if f.rule_id == "sepsis_high_risk")
+    assert [e.text for e in flag.evidence] == ["chest infection", "skin looks blotchy"]
+    assert load_message_context().negated_symptom
+    assert parse_message_context({}).negated_symptom == ()
+
+
+def test_when_an_english_phrase_has_an_optional_space_then_both_spellings_match() -> None:
+    assert _ids("bitten by a snake, snakebite on his ankle") >= {"venomous_snakebite"}
+    assert _ids("3 week old, 38.1C") == {"infant_fever_under_3_months"}
+    assert _ids("3 week old, 38.1 C") == {"infant_fever_under_3_months"}
