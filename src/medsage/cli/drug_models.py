@@ -47,7 +47,7 @@ def train_command(
         help="esol, freesolv, lipophilicity, bbbp, bace, clintox, tox21, sider or hiv.",
     ),
     out: Path = typer.Option(..., "--out", help="The model bundle folder to write."),
-    model: str = typer.Option("rf", "--model", help="rf (random forest) or gb (boosting)."),
+    model: str = typer.Option("rf", "--model", help="rf (random forest), gb or hgb (boosting)."),
     seed: int = typer.Option(0, "--seed", help="Scaffold split and model seed."),
     n_estimators: int = typer.Option(200, "--n-estimators", help="Trees per task."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="MoleculeNet CSV folder."),

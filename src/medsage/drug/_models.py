@@ -35,7 +35,7 @@ from medsage.drug._features import (
     featurize_smiles,
     parse_model_inputs,
 )
-from medsage.drug._trees import PackedForest, pack_trees
+from medsage.drug._trees import PackedForest, hist_tree, pack_trees
 from medsage.drug._uncertainty import Calibrator, NeighbourIndex, conformal_quantile
 from medsage.errors import EmptyInputError, InvalidInputError, NotFittedError, UnknownNameError
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 BUNDLE_KIND = "drug.property_model"
-ALGORITHMS = ("rf", "gb")
+ALGORITHMS = ("rf", "gb", "hgb")
 DEFAULT_DOMAIN_THRESHOLD = 0.3
 TaskType = Literal["regression", "classification"]
 Prediction = dict[str, float | bool | None]
@@ -74,7 +74,8 @@ class PropertyModel:
 
     Args:
         name: the model's name (what the screen calls it).
-        algorithm: "rf" (random forest) or "gb" (gradient boosting).
+        algorithm: "rf" (random forest), "gb" (gradient boosting) or "hgb" (histogram
+            gradient boosting: every feature is a split candidate at each node).
         n_estimators: trees per task.
         coverage: nominal coverage of the regression conformal intervals.
         calibration: "platt" or "isotonic" (classification).
@@ -192,7 +193,12 @@ class PropertyModel:
             trees, classifier=task_type == "classification" and self.algorithm == "rf"
         )
         self.gb_init_ = np.asarray(inits, dtype=np.float64)
-        self.gb_rate_ = float(getattr(self.estimators_[0], "learning_rate", 1.0))
+        # HistGradientBoosting stores leaf values already multiplied by its learning rate.
+        self.gb_rate_ = (
+            1.0
+            if self.algorithm == "hgb"
+            else float(getattr(self.estimators_[0], "learning_rate", 1.0))
+        )
         raw, spread = self._raw(xv)
         self.conformal_q_, self.conformal_beta_, self.calibrators_ = [], [], []
         for j in range(len(tasks)):
@@ -234,6 +240,22 @@ class PropertyModel:
             if self.task_type == "regression":
                 return RandomForestRegressor(**common, n_jobs=self.n_jobs, max_features=1 / 3)
             return RandomForestClassifier(**common, n_jobs=self.n_jobs, max_features="sqrt")
+        if self.algorithm == "hgb":
+            from sklearn.ensemble import (
+                HistGradientBoostingClassifier,
+                HistGradientBoostingRegressor,
+            )
+
+            # Histogram gradient boosting (the LightGBM algorithm, Ke et al. 2017), defaults
+            # of scikit-learn except the learning rate; every one of the ~2,100 columns is a
+            # split candidate, so the 47 descriptors are not drowned by the ECFP bits. On the
+            # validation folds of FreeSolv and ESOL it beat the forest (benchmarks/README.md).
+            hist = (
+                HistGradientBoostingRegressor
+                if self.task_type == "regression"
+                else HistGradientBoostingClassifier
+            )
+            return hist(max_iter=self.n_estimators, learning_rate=0.05, random_state=self.seed)
         cls = (
             GradientBoostingRegressor
             if self.task_type == "regression"
@@ -244,9 +266,15 @@ class PropertyModel:
     def _trees_of(self, est: Any, task: int) -> list[tuple[Any, int]]:
         if self.algorithm == "rf":
             return [(t.tree_, task) for t in est.estimators_]
+        if self.algorithm == "hgb":
+            return [(hist_tree(p[0]), task) for p in est._predictors]
         return [(t.tree_, task) for t in est.estimators_[:, 0]]
 
     def _gb_init(self, est: Any, x1: npt.NDArray[np.float32]) -> float:
+        import numpy as np
+
+        if self.algorithm == "hgb":
+            return float(np.ravel(est._baseline_prediction)[0])
         if self.algorithm != "gb":
             return 0.0
         return float(est._raw_predict_init(x1)[0, 0])

@@ -179,3 +179,40 @@ def _sklearn_trees(forest: PackedForest) -> list[Any]:
         )
         trees.append(tree)
     return trees
+
+
+@dataclass
+class HistTree:
+    """A fitted HistGradientBoosting tree (`TreePredictor`) with the attributes of a
+    scikit-learn `tree_` that `pack_trees` reads. Its numerical splits send a row left when
+    `x <= num_threshold`, as `tree_` does; the features here are never NaN."""
+
+    node_count: int
+    children_left: npt.NDArray[np.int64]
+    children_right: npt.NDArray[np.int64]
+    feature: npt.NDArray[np.int64]
+    threshold: FloatArray
+    value: FloatArray  # (node_count, 1, 1)
+    max_depth: int
+
+
+def hist_tree(predictor: Any) -> HistTree:
+    """`predictor` (one `_predictors[i][0]` of a fitted HistGradientBoosting model) as a
+    `HistTree`; categorical splits are not used by the property models (and refused)."""
+    import numpy as np
+
+    nodes = predictor.nodes
+    if np.any(nodes["is_categorical"]):
+        raise ValueError("categorical splits are not supported in property models")
+    leaf = nodes["is_leaf"].astype(bool)
+    n = int(nodes.shape[0])
+    return HistTree(
+        node_count=n,
+        # The node fields are unsigned: widen them before a -1 can wrap around.
+        children_left=np.where(leaf, -1, nodes["left"].astype(np.int64)),
+        children_right=np.where(leaf, -1, nodes["right"].astype(np.int64)),
+        feature=np.where(leaf, -2, nodes["feature_idx"].astype(np.int64)),
+        threshold=np.where(leaf, -2.0, nodes["num_threshold"]).astype(np.float64),
+        value=nodes["value"].astype(np.float64).reshape(n, 1, 1),
+        max_depth=int(nodes["depth"].max()),
+    )

@@ -65,7 +65,7 @@ def _sklearn(model: PropertyModel, smiles: list[str]) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", ["regression", "classification"])
-@pytest.mark.parametrize("algorithm", ["rf", "gb"])
+@pytest.mark.parametrize("algorithm", ["rf", "gb", "hgb"])
 def test_when_saved_and_loaded_then_predictions_equal_sklearn_to_1e9(
     tmp_path: Path, kind: str, algorithm: str
 ) -> None:
@@ -198,7 +198,7 @@ def test_when_cli_gets_unknown_task_then_one_line_error_exit_2(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("kind", ["regression", "classification"])
-@pytest.mark.parametrize("algorithm", ["rf", "gb"])
+@pytest.mark.parametrize("algorithm", ["rf", "gb", "hgb"])
 def test_when_compiled_trees_then_outputs_equal_numpy_traversal(kind: str, algorithm: str) -> None:
     model = _fit(kind, algorithm)
     assert model.forest_ is not None
