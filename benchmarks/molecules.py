@@ -105,6 +105,9 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
                 "std": float(np.std(values)) if values else None,
                 "seeds": sorted(r["seed"] for r in rs),
             }
+            epochs = sorted({int(r["epochs"]) for r in rs if r.get("epochs") is not None})
+            if epochs:
+                entry["epochs"] = epochs
             cov = [r["conformal_coverage"] for r in rs if r.get("conformal_coverage") is not None]
             if cov:
                 entry["conformal_coverage_mean"] = float(np.mean(cov))
@@ -174,9 +177,10 @@ def markdown(results: dict[str, Any]) -> str:
             e = s.get(model)
             if not e or e["mean"] is None:
                 return "not run"
+            epochs = f", {'/'.join(map(str, e['epochs']))} epochs" if e.get("epochs") else ""
             if len(e["seeds"]) == 1:
-                return f"{e['mean']:.3f} (seed {e['seeds'][0]})"
-            return f"{e['mean']:.3f} +- {e['std']:.3f} (n={len(e['seeds'])})"
+                return f"{e['mean']:.3f} (seed {e['seeds'][0]}{epochs})"
+            return f"{e['mean']:.3f} +- {e['std']:.3f} (n={len(e['seeds'])}{epochs})"
 
         cov = s.get("rf", {}).get("conformal_coverage_mean")
         better = paired(results["runs"], task, metric_name)
