@@ -10,7 +10,7 @@ from medsage.cli._common import emit_json, handles_errors, progress_steps, stdou
 from medsage.errors import MissingFileError, UnknownNameError
 
 app = typer.Typer(
-    help="Molecular property models (random forest / gradient boosting with uncertainty).",
+    help="Molecular property models (forests, boosting, kernel ridge; with uncertainty).",
     no_args_is_help=True,
 )
 
@@ -47,7 +47,11 @@ def train_command(
         help="esol, freesolv, lipophilicity, bbbp, bace, clintox, tox21, sider or hiv.",
     ),
     out: Path = typer.Option(..., "--out", help="The model bundle folder to write."),
-    model: str = typer.Option("rf", "--model", help="rf (random forest), gb or hgb (boosting)."),
+    model: str = typer.Option(
+        "rf",
+        "--model",
+        help="rf (random forest), gb or hgb (boosting), krr (kernel ridge), krr+rf or krr+hgb.",
+    ),
     seed: int = typer.Option(0, "--seed", help="Scaffold split and model seed."),
     n_estimators: int = typer.Option(200, "--n-estimators", help="Trees per task."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="MoleculeNet CSV folder."),

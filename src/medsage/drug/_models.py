@@ -1,9 +1,12 @@
-"""Molecular property models: tree ensembles on ECFP4 + 2D descriptors, with honest uncertainty.
+"""Molecular property models: tree ensembles and kernel ridge on ECFP4 + 2D descriptors, with
+honest uncertainty.
 
 `PropertyModel` fits one scikit-learn random forest (or gradient boosting) per task on the rows
 labelled for that task, then turns every fitted tree into plain arrays (children, feature,
 threshold, leaf value) and predicts with its own vectorised numpy traversal, so a saved bundle is
-JSON + `.npy` arrays and nothing is ever unpickled.
+JSON + `.npy` arrays and nothing is ever unpickled. Kernel ridge ("krr", `_kernel.py`) stores its
+training fingerprints, descriptors and dual coefficients the same way; "krr+rf" and "krr+hgb"
+average the kernel's and the trees' raw outputs before calibration.
 
 Uncertainty, per prediction:
 - ensemble spread: the standard deviation of the per-tree predictions (random forest only);
@@ -29,12 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from medsage.drug._features import (
+    ECFP_SIZE,
     DescriptorScaler,
     FeatureBatch,
     Featurizer,
     featurize_smiles,
     parse_model_inputs,
 )
+from medsage.drug._kernel import KernelRidge, fit_kernel_ridge
 from medsage.drug._trees import PackedForest, hist_tree, pack_trees
 from medsage.drug._uncertainty import Calibrator, NeighbourIndex, conformal_quantile
 from medsage.errors import EmptyInputError, InvalidInputError, NotFittedError, UnknownNameError
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 BUNDLE_KIND = "drug.property_model"
-ALGORITHMS = ("rf", "gb", "hgb")
+ALGORITHMS = ("rf", "gb", "hgb", "krr", "krr+rf", "krr+hgb")
 DEFAULT_DOMAIN_THRESHOLD = 0.3
 TaskType = Literal["regression", "classification"]
 Prediction = dict[str, float | bool | None]
@@ -74,8 +79,10 @@ class PropertyModel:
 
     Args:
         name: the model's name (what the screen calls it).
-        algorithm: "rf" (random forest), "gb" (gradient boosting) or "hgb" (histogram
-            gradient boosting: every feature is a split candidate at each node).
+        algorithm: "rf" (random forest), "gb" (gradient boosting), "hgb" (histogram
+            gradient boosting: every feature is a split candidate at each node), "krr"
+            (kernel ridge on MinMax ECFP + RBF descriptor kernels, `_kernel.py`), or
+            "krr+rf" / "krr+hgb": the mean of kernel ridge and the tree model's raw outputs.
         n_estimators: trees per task.
         coverage: nominal coverage of the regression conformal intervals.
         calibration: "platt" or "isotonic" (classification).
@@ -107,6 +114,7 @@ class PropertyModel:
         self.tasks: list[str] = []
         self.task_type: TaskType = "regression"
         self.forest_: PackedForest | None = None
+        self.kernel_: KernelRidge | None = None
         self.estimators_: list[Any] = []  # the sklearn models of this session (never saved)
         self.scaler_ = DescriptorScaler()
         self.train_bits_: npt.NDArray[np.uint8] | None = None
@@ -175,8 +183,6 @@ class PropertyModel:
         x = self._features(mols, fit=True)
         xv = self._features(val_mols)
         self.train_bits_ = self.featurizer.ecfp_bits(mols)
-        trees: list[tuple[Any, int]] = []
-        self.estimators_, inits = [], []
         for j in range(len(tasks)):
             rows = ~np.isnan(y[:, j])
             if task_type == "classification" and len(np.unique(y[rows, j])) < 2:
@@ -184,21 +190,18 @@ class PropertyModel:
                     f"task {tasks[j]!r} has one class only in the training molecules; "
                     "a classifier needs both 0 and 1 labels (drop the task or resplit)"
                 )
-            est = self._make_estimator(y[rows, j])
-            est.fit(x[rows], y[rows, j] if task_type == "regression" else y[rows, j].astype(int))
-            self.estimators_.append(est)
-            trees += self._trees_of(est, j)
-            inits.append(self._gb_init(est, x[:1]))
-        self.forest_ = pack_trees(
-            trees, classifier=task_type == "classification" and self.algorithm == "rf"
-        )
-        self.gb_init_ = np.asarray(inits, dtype=np.float64)
-        # HistGradientBoosting stores leaf values already multiplied by its learning rate.
-        self.gb_rate_ = (
-            1.0
-            if self.algorithm == "hgb"
-            else float(getattr(self.estimators_[0], "learning_rate", 1.0))
-        )
+        if "krr" in self.algorithm:
+            from medsage.drug._splits import scaffold_sets
+
+            self.kernel_ = fit_kernel_ridge(
+                x[:, :ECFP_SIZE],
+                x[:, ECFP_SIZE:].astype(np.float64),
+                y,
+                classification=task_type == "classification",
+                groups=list(scaffold_sets(list(smiles)).values()),
+            )
+        if self.tree_algorithm is not None:
+            self._fit_trees(x, y)
         raw, spread = self._raw(xv)
         self.conformal_q_, self.conformal_beta_, self.calibrators_ = [], [], []
         for j in range(len(tasks)):
@@ -214,6 +217,34 @@ class PropertyModel:
                     Calibrator.fit(self.calibration, raw[rows, j], val_y[rows, j])
                 )
         return self
+
+    @property
+    def tree_algorithm(self) -> str | None:
+        """The tree part of the algorithm ("rf", "gb", "hgb"), None for kernel ridge alone."""
+        return None if self.algorithm == "krr" else self.algorithm.removeprefix("krr+")
+
+    def _fit_trees(self, x: npt.NDArray[np.float32], y: FloatArray) -> None:
+        import numpy as np
+
+        algo = self.tree_algorithm
+        trees: list[tuple[Any, int]] = []
+        self.estimators_, inits = [], []
+        for j in range(len(self.tasks)):
+            rows = ~np.isnan(y[:, j])
+            est = self._make_estimator(y[rows, j])
+            regression = self.task_type == "regression"
+            est.fit(x[rows], y[rows, j] if regression else y[rows, j].astype(int))
+            self.estimators_.append(est)
+            trees += self._trees_of(est, j)
+            inits.append(self._gb_init(est, x[:1]))
+        self.forest_ = pack_trees(
+            trees, classifier=self.task_type == "classification" and algo == "rf"
+        )
+        self.gb_init_ = np.asarray(inits, dtype=np.float64)
+        # HistGradientBoosting stores leaf values already multiplied by its learning rate.
+        self.gb_rate_ = (
+            1.0 if algo == "hgb" else float(getattr(self.estimators_[0], "learning_rate", 1.0))
+        )
 
     def _parse_all(self, smiles: Sequence[str], what: str) -> list[Any]:
         mols, ok, errors = parse_model_inputs(smiles)
@@ -234,13 +265,14 @@ class PropertyModel:
         )
 
         common = {"n_estimators": self.n_estimators, "random_state": self.seed}
-        if self.algorithm == "rf":
+        algo = self.tree_algorithm
+        if algo == "rf":
             # max_features: p/3 for regression, sqrt(p) for classification (Breiman 2001; the
             # randomForest defaults), which also keeps fitting on 2,000+ columns affordable.
             if self.task_type == "regression":
                 return RandomForestRegressor(**common, n_jobs=self.n_jobs, max_features=1 / 3)
             return RandomForestClassifier(**common, n_jobs=self.n_jobs, max_features="sqrt")
-        if self.algorithm == "hgb":
+        if algo == "hgb":
             from sklearn.ensemble import (
                 HistGradientBoostingClassifier,
                 HistGradientBoostingRegressor,
@@ -264,18 +296,18 @@ class PropertyModel:
         return cls(**common, learning_rate=0.05, max_depth=6, subsample=0.8, max_features="sqrt")
 
     def _trees_of(self, est: Any, task: int) -> list[tuple[Any, int]]:
-        if self.algorithm == "rf":
+        if self.tree_algorithm == "rf":
             return [(t.tree_, task) for t in est.estimators_]
-        if self.algorithm == "hgb":
+        if self.tree_algorithm == "hgb":
             return [(hist_tree(p[0]), task) for p in est._predictors]
         return [(t.tree_, task) for t in est.estimators_[:, 0]]
 
     def _gb_init(self, est: Any, x1: npt.NDArray[np.float32]) -> float:
         import numpy as np
 
-        if self.algorithm == "hgb":
+        if self.tree_algorithm == "hgb":
             return float(np.ravel(est._baseline_prediction)[0])
-        if self.algorithm != "gb":
+        if self.tree_algorithm != "gb":
             return 0.0
         return float(est._raw_predict_init(x1)[0, 0])
 
@@ -291,30 +323,45 @@ class PropertyModel:
         return cached[1]
 
     def _raw(self, x: npt.NDArray[np.float32]) -> tuple[FloatArray, FloatArray]:
-        """Raw prediction (regression value or uncalibrated p) and spread, (n, n_tasks) each."""
+        """Raw prediction (regression value or uncalibrated p) and spread, (n, n_tasks) each.
+        An ensemble ("krr+rf", "krr+hgb") averages the two raw outputs and keeps the spread
+        of the forest's trees."""
         import numpy as np
 
-        if self.forest_ is None:
+        if not self._fitted():
             raise NotFittedError(f"property model {self.name!r} is not fitted")
-        out = self.forest_.tree_outputs(x)
         n, k = x.shape[0], len(self.tasks)
         raw, spread = np.zeros((n, k)), np.zeros((n, k))
-        for j in range(k):
-            cols = out[:, self.forest_.tree_task == j]
-            if self.algorithm == "rf":
-                raw[:, j] = cols.mean(axis=1)
-                spread[:, j] = cols.std(axis=1)
-            else:
-                assert self.gb_init_ is not None
-                z = self.gb_init_[j] + self.gb_rate_ * cols.sum(axis=1)
-                raw[:, j] = z if self.task_type == "regression" else 1 / (1 + np.exp(-z))
+        if self.forest_ is not None:
+            out = self.forest_.tree_outputs(x)
+            for j in range(k):
+                cols = out[:, self.forest_.tree_task == j]
+                if self.tree_algorithm == "rf":
+                    raw[:, j] = cols.mean(axis=1)
+                    spread[:, j] = cols.std(axis=1)
+                else:
+                    assert self.gb_init_ is not None
+                    z = self.gb_init_[j] + self.gb_rate_ * cols.sum(axis=1)
+                    raw[:, j] = z if self.task_type == "regression" else 1 / (1 + np.exp(-z))
+        if self.kernel_ is not None:
+            score = self.kernel_.predict(x[:, :ECFP_SIZE], x[:, ECFP_SIZE:].astype(np.float64))
+            if self.task_type == "classification":
+                # +-1 scores to (0, 1) by a fixed logistic; the calibrator fitted on the
+                # validation fold (Platt on the logit, or isotonic) gives the probability.
+                score = 1 / (1 + np.exp(-4.0 * score))
+            raw = score if self.forest_ is None else (raw + score) / 2
         return raw, spread
+
+    def _fitted(self) -> bool:
+        return self.train_bits_ is not None and (
+            self.forest_ is not None or self.kernel_ is not None
+        )
 
     def predict_arrays(self, smiles: Sequence[str], *, batch_size: int = 512) -> PredictionArrays:
         """Predictions with intervals, spread and domain flags as arrays (see PredictionArrays)."""
         import numpy as np
 
-        if self.forest_ is None or self.train_bits_ is None:
+        if not self._fitted():
             raise NotFittedError(f"property model {self.name!r} is not fitted")
         n, k = len(smiles), len(self.tasks)
         nan = np.full((n, k), np.nan)
@@ -348,7 +395,7 @@ class PropertyModel:
         workers featurise each standardised molecule once for all their models)."""
         import numpy as np
 
-        if self.forest_ is None or self.train_bits_ is None:
+        if not self._fitted():
             raise NotFittedError(f"property model {self.name!r} is not fitted")
         n, k = len(part.errors), len(self.tasks)
         nan = np.full((n, k), np.nan)
@@ -417,10 +464,10 @@ class PropertyModel:
 
         from medsage.models._bundle import save_bundle
 
-        if self.forest_ is None or self.train_bits_ is None or self.scaler_.mean_ is None:
+        if not self._fitted() or self.train_bits_ is None or self.scaler_.mean_ is None:
             raise NotFittedError(f"property model {self.name!r} is not fitted")
         arrays: dict[str, Any] = {
-            **self.forest_.arrays(),
+            **(self.forest_.arrays() if self.forest_ is not None else {}),
             "train_bits": self.train_bits_,
             "scaler_mean": self.scaler_.mean_,
             "scaler_scale": self.scaler_.scale_,
@@ -429,6 +476,14 @@ class PropertyModel:
         for j, cal in enumerate(self.calibrators_):
             if cal.xs is not None and cal.ys is not None:
                 arrays[f"isotonic_x_{j}"], arrays[f"isotonic_y_{j}"] = cal.xs, cal.ys
+        kernel = self.kernel_
+        if kernel is not None:
+            arrays |= {
+                "krr_train_counts": kernel.train_counts,
+                "krr_train_desc": kernel.train_desc,
+                "krr_coef": kernel.coef,
+                "krr_offset": kernel.offset,
+            }
         meta = {
             "name": self.name,
             "tasks": self.tasks,
@@ -440,6 +495,14 @@ class PropertyModel:
             "domain_threshold": self.domain_threshold,
             "seed": self.seed,
             "gb_learning_rate": self.gb_rate_,
+            "kernel": None
+            if kernel is None
+            else {
+                "weight": kernel.weight,
+                "gamma": kernel.gamma,
+                "alpha": kernel.alpha,
+                "cv_metric": kernel.cv_metric,
+            },
             "conformal_q": [q if math.isfinite(q) else None for q in self.conformal_q_],
             "conformal_beta": self.conformal_beta_,
             "calibrators": [{"method": c.method, "a": c.a, "b": c.b} for c in self.calibrators_],
@@ -475,7 +538,21 @@ def load_property_model(path: str | Path) -> PropertyModel:
         )
         model.tasks = [str(t) for t in meta["tasks"]]
         model.task_type = meta["task_type"]
-        model.forest_ = PackedForest.from_arrays(a)
+        model.forest_ = PackedForest.from_arrays(a) if model.tree_algorithm else None
+        kernel = meta.get("kernel")
+        if kernel is not None:
+            model.kernel_ = KernelRidge(
+                float(kernel["weight"]),
+                float(kernel["gamma"]),
+                float(kernel["alpha"]),
+                a["krr_train_counts"],
+                a["krr_train_desc"],
+                a["krr_coef"],
+                a["krr_offset"],
+                cv_metric=float(kernel["cv_metric"]),
+            )
+        elif "krr" in model.algorithm:
+            raise KeyError("kernel")
         model.train_bits_ = a["train_bits"]
         model.scaler_ = DescriptorScaler(a["scaler_mean"], a["scaler_scale"])
         model.gb_init_ = a["gb_init"]

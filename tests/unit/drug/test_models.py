@@ -209,11 +209,12 @@ def test_when_compiled_trees_then_outputs_equal_numpy_traversal(kind: str, algor
     assert model.forest_.tree_outputs(x[:0]).shape == (0, 12)
 
 
-def test_when_predicting_from_features_then_same_as_from_smiles() -> None:
+@pytest.mark.parametrize("algorithm", ["rf", "krr+rf"])
+def test_when_predicting_from_features_then_same_as_from_smiles(algorithm: str) -> None:
     from medsage.drug._features import featurize_mols
     from medsage.drug._molecules import standardize
 
-    model = _fit("classification")
+    model = _fit("classification", algorithm)
     std = [standardize(s, canonical_tautomer=False) for s in TEST + VAL]
     rows = model.predict_features(featurize_mols([s.mol for s in std]))
     assert rows == model.predict([str(s.smiles) for s in std])
