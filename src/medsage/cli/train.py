@@ -40,6 +40,11 @@ def train(
     ),
     batch_size: int | None = typer.Option(None, "--batch-size", help="transformer: batch size."),
     learning_rate: float | None = typer.Option(None, "--learning-rate", help="transformer."),
+    probe_epochs: int | None = typer.Option(
+        None,
+        "--probe-epochs",
+        help="transformer: epochs training the head alone on the frozen encoder first (LP-FT).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a classifier on --train and save it to --out."""
@@ -49,6 +54,7 @@ def train(
         "max_length": max_length,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
+        "probe_epochs": probe_epochs,
     }
     params = {name: value for name, value in options.items() if value is not None}
     train_data = load_text_label(train_file, text_col=text_col, label_col=label_col)

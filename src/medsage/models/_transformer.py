@@ -36,6 +36,12 @@ class TransformerSettings:
     class_weight: str | None = None  # or "balanced"
     dropout: float = 0.1
     patience: int = 2  # epochs without dev improvement before stopping
+    # Linear probing first (LP-FT, Kumar et al., ICLR 2022): this many epochs train the head
+    # alone on the frozen encoder, at `probe_learning_rate`, before the full fine-tune. A head
+    # that already fits keeps the first fine-tuning steps from distorting the pretrained
+    # features, which the paper shows helps out of distribution.
+    probe_epochs: int = 0
+    probe_learning_rate: float = 1e-3
     dev_metric: str = "accuracy"
     checkpoint_dir: str | None = None  # resumable training state, written every epoch
     device: str = "auto"  # "auto", "cpu", "cuda"
@@ -47,6 +53,8 @@ class TransformerSettings:
         checks = [
             (s.max_length >= 8, f"max_length must be >= 8, got {s.max_length}"),
             (s.epochs >= 1, f"epochs must be >= 1, got {s.epochs}"),
+            (s.probe_epochs >= 0, f"probe_epochs must be >= 0, got {s.probe_epochs}"),
+            (s.probe_learning_rate > 0, "probe_learning_rate must be > 0"),
             (s.batch_size >= 1, f"batch_size must be >= 1, got {s.batch_size}"),
             (s.learning_rate > 0, f"learning_rate must be > 0, got {s.learning_rate}"),
             (0 <= s.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {s.warmup_ratio}"),
@@ -184,7 +192,12 @@ class TransformerBackend:
         device = pick_device(self.settings.device)
         train_ids = self.encode(texts)
         dev_ids = None if dev is None else (self.encode(dev[0]), dev[1])
-        self.history = finetune(
+        self.history = []
+        checkpoint = self.settings.checkpoint_dir
+        resuming = checkpoint is not None and (Path(checkpoint) / "state.json").is_file()
+        if self.settings.probe_epochs and not resuming:  # a resumed run restores its weights
+            self.history = self._probe(train_ids, y, n_classes, seed, device, progress)
+        self.history += finetune(
             self.network,
             train_ids,
             y,
@@ -197,6 +210,41 @@ class TransformerBackend:
             progress=progress,
         )
         self.network.to("cpu")
+
+    def _probe(
+        self,
+        train_ids: list[list[int]],
+        y: np.ndarray,
+        n_classes: int,
+        seed: int,
+        device: Any,
+        progress: Progress | None,
+    ) -> list[dict[str, float]]:
+        """Train the head alone on the frozen encoder (the LP of LP-FT)."""
+        from dataclasses import replace
+
+        from medsage.models._finetune import finetune
+
+        encoder = self.network.encoder
+        for param in encoder.parameters():
+            param.requires_grad_(False)
+        try:
+            probe = replace(
+                self.settings,
+                epochs=self.settings.probe_epochs,
+                learning_rate=self.settings.probe_learning_rate,
+                warmup_ratio=0.0,
+                checkpoint_dir=None,
+            )
+            history = finetune(
+                self.network, train_ids, y, n_classes, probe, seed=seed, pad_id=self.pad_id,
+                dev=None, device=device,
+                progress=None if progress is None else (lambda m: progress(f"probe: {m}")),
+            )  # fmt: skip
+        finally:
+            for param in encoder.parameters():
+                param.requires_grad_(True)
+        return [{**h, "probe": 1.0} for h in history]
 
     @property
     def max_length(self) -> int:

@@ -98,6 +98,37 @@ def test_when_checkpoint_dir_given_then_training_resumes(tiny_base: Path, tmp_pa
     assert first.classes_ == resumed.classes_
 
 
+def test_when_probing_first_then_encoder_frozen_during_probe_and_trained_after(
+    tiny_base: Path,
+) -> None:
+    import torch
+    from transformers import AutoModel
+
+    from medsage.models._transformer import TransformerBackend, TransformerSettings
+
+    ds = load_text_label(DATA)
+    settings = {**FAST, "epochs": 3, "probe_epochs": 4, "probe_learning_rate": 1e-2}
+    full = TextClassifier("transformer", seed=0, base=str(tiny_base), **settings)
+    history = full.fit(ds.texts, ds.labels).model_.history  # type: ignore[attr-defined]
+    assert [h.get("probe", 0.0) for h in history] == [1.0] * 4 + [0.0] * 3
+    # Probe, then a fine-tune too small to move anything: the encoder is still the base
+    # checkpoint, only the head learnt, and the encoder is trainable again afterwards.
+    lp = TransformerBackend(
+        TransformerSettings.from_dict(
+            {**settings, "base": str(tiny_base), "epochs": 1, "learning_rate": 1e-12}
+        )
+    )
+    y = np.array([["cardiac", "metabolic", "respiratory"].index(x) for x in ds.labels])
+    lp.fit(ds.texts, y, 3, seed=0)
+    base = AutoModel.from_pretrained(tiny_base).state_dict()
+    tuned = lp.network.encoder.state_dict()
+    # (the pooler is unused by mean pooling and re-initialised at random on every load)
+    same = [torch.allclose(base[k], tuned[k], atol=1e-9) for k in base if "pooler" not in k]
+    assert len(same) > 20 and all(same)
+    assert all(p.requires_grad for p in lp.network.encoder.parameters())
+    assert lp.history[3]["train_loss"] < lp.history[0]["train_loss"]
+
+
 def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length() -> None:
     lengths = [int(x) for x in np.random.default_rng(0).integers(1, 200, size=500)]
     batches = length_bucketed_batches(lengths, 10, np.random.default_rng(1))
@@ -114,6 +145,7 @@ def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length(
         ({"dev_metric": "auc"}, "dev_metric must be one of"),
         ({"layers": 3}, "unknown transformer setting"),
         ({"class_weight": "inverse"}, "class_weight must be"),
+        ({"probe_epochs": -1}, "probe_epochs must be >= 0"),
     ],
 )
 def test_when_settings_bad_then_clear_error(params: dict[str, object], message: str) -> None:
@@ -135,13 +167,14 @@ def test_when_cli_trains_transformer_then_bundle_and_prediction(
         app,
         [
             "train", "--train", str(DATA), "--backend", "transformer", "--base", str(tiny_base),
-            "--epochs", "2", "--max-length", "32", "--batch-size", "6", "--out", str(out),
-            "--json",
+            "--epochs", "2", "--max-length", "32", "--batch-size", "6", "--probe-epochs", "1",
+            "--out", str(out), "--json",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["backend"] == "transformer"
     assert read_manifest(out)["settings"]["max_length"] == 32
+    assert read_manifest(out)["settings"]["probe_epochs"] == 1
     predicted = runner.invoke(app, ["predict", "--model", str(out), "--json", "胸痛"])
     assert predicted.exit_code == 0, predicted.output
     assert json.loads(predicted.stdout)["label"] in {"cardiac", "metabolic", "respiratory"}
