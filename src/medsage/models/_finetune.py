@@ -1,5 +1,6 @@
 """The fine-tuning loop: length-bucketed batches, AdamW with warm-up and linear decay,
-gradient accumulation, class weights, early stopping on a dev metric, resumable checkpoints.
+gradient accumulation, class weights, early stopping on a dev metric, weight averaging over
+epochs, resumable checkpoints.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def finetune(
     """Train `network` in place; returns the per-epoch history (loss, dev score).
 
     With `dev`, the weights of the best epoch are restored at the end and training stops after
-    `settings.patience` epochs without improvement.
+    `settings.patience` epochs without improvement. With `settings.average_from_epoch`, the
+    mean of the epoch-end weights from that epoch on replaces them when it scores at least as
+    well on `dev` (always, without `dev`); the history then ends with a record of it.
     """
     import torch
 
@@ -119,9 +122,11 @@ def finetune(
     lengths = [len(s) for s in sequences]
     history: list[dict[str, float]] = []
     best_score, best_state, stale, start_epoch = -1.0, None, 0, 0
+    average = WeightAverage()
     checkpoint = Path(settings.checkpoint_dir) if settings.checkpoint_dir else None
     if checkpoint is not None and (checkpoint / "state.json").is_file():
         start_epoch, history, best_score = _resume(checkpoint, network, optimizer, scheduler)
+        average = WeightAverage.read(checkpoint)
         report(f"resumed from {checkpoint} after epoch {start_epoch}")
     started = time.perf_counter()
     done_steps, planned = 0, total_steps - start_epoch * steps_per_epoch
@@ -161,16 +166,69 @@ def finetune(
                 stale += 1
         history.append(record)
         logger.info("epoch %d: %s", epoch + 1, record)
+        if settings.average_from_epoch and epoch + 1 >= settings.average_from_epoch:
+            average.add(network)
         if checkpoint is not None:
             _save_checkpoint(
                 checkpoint, network, optimizer, scheduler, epoch + 1, history, best_score
             )
+            average.write(checkpoint)
         if dev is not None and stale >= settings.patience:
             report(f"early stop after epoch {epoch + 1}: no dev improvement for {stale} epochs")
             break
-    if best_state is not None:
+    if average.count:
+        record = {"epoch": history[-1]["epoch"], "averaged_epochs": float(average.count)}
+        network.load_state_dict(average.state)
+        if dev is not None:
+            score = _dev_score(network, dev, settings.dev_metric, pad_id, device)
+            record[f"dev_{settings.dev_metric}"] = score
+            record["average_kept"] = float(score >= best_score)
+            if score < best_score:
+                assert best_state is not None
+                network.load_state_dict(best_state)
+            report(f"weight average of {average.count} epochs: dev {score:.4f}")
+        history.append(record)
+    elif best_state is not None:
         network.load_state_dict(best_state)
     return history
+
+
+class WeightAverage:
+    """Running mean of a network's floating-point weights (integer buffers: the latest)."""
+
+    FILE = "average.safetensors"
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+        self.count = 0
+
+    def add(self, network: Any) -> None:
+        self.count += 1
+        for name, value in network.state_dict().items():
+            value = value.detach().cpu()
+            if self.count == 1 or not value.is_floating_point():
+                self.state[name] = value.clone()
+            else:
+                self.state[name] += (value - self.state[name]) / self.count
+
+    def write(self, folder: Path) -> None:
+        from safetensors.torch import save_file
+
+        if self.count:
+            tensors = {k: v.contiguous() for k, v in self.state.items()}
+            save_file(tensors, str(folder / self.FILE), metadata={"count": str(self.count)})
+
+    @classmethod
+    def read(cls, folder: Path) -> WeightAverage:
+        from safetensors import safe_open
+
+        average = cls()
+        path = folder / cls.FILE
+        if path.is_file():
+            with safe_open(str(path), framework="pt") as f:
+                average.count = int((f.metadata() or {})["count"])
+                average.state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+        return average
 
 
 def _save_checkpoint(

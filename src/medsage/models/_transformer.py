@@ -42,6 +42,16 @@ class TransformerSettings:
     # features, which the paper shows helps out of distribution.
     probe_epochs: int = 0
     probe_learning_rate: float = 1e-3
+    # Weight-space ensembling (WiSE-FT, Wortsman et al., CVPR 2022): the kept weights are
+    # (1 - wise_alpha) x the probed model (pretrained encoder + probed head) + wise_alpha x the
+    # fine-tuned one. 1 keeps the fine-tuned model; lower values keep more of the pretrained
+    # features, which the paper shows helps out of distribution at little cost in it.
+    # Needs probe_epochs > 0 (the probed model is the other end).
+    wise_alpha: float = 1.0
+    # Weight averaging (SWA, Izmailov et al., UAI 2018): from this epoch on, the weights at the
+    # end of each epoch are averaged. With dev data the average is kept only when it scores at
+    # least as well as the best single epoch. 0 = off.
+    average_from_epoch: int = 0
     dev_metric: str = "accuracy"
     checkpoint_dir: str | None = None  # resumable training state, written every epoch
     device: str = "auto"  # "auto", "cpu", "cuda"
@@ -55,6 +65,15 @@ class TransformerSettings:
             (s.epochs >= 1, f"epochs must be >= 1, got {s.epochs}"),
             (s.probe_epochs >= 0, f"probe_epochs must be >= 0, got {s.probe_epochs}"),
             (s.probe_learning_rate > 0, "probe_learning_rate must be > 0"),
+            (
+                0 <= s.average_from_epoch <= s.epochs,
+                f"average_from_epoch must be in [0, epochs], got {s.average_from_epoch}",
+            ),
+            (0 <= s.wise_alpha <= 1, f"wise_alpha must be in [0, 1], got {s.wise_alpha}"),
+            (
+                s.wise_alpha == 1 or s.probe_epochs > 0,
+                "wise_alpha < 1 mixes with the probed model: set probe_epochs > 0",
+            ),
             (s.batch_size >= 1, f"batch_size must be >= 1, got {s.batch_size}"),
             (s.learning_rate > 0, f"learning_rate must be > 0, got {s.learning_rate}"),
             (0 <= s.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {s.warmup_ratio}"),
@@ -118,6 +137,10 @@ def build_network(encoder: Any, n_classes: int, dropout: float) -> Any:
     return EncoderClassifier()
 
 
+def _state_copy(network: Any) -> dict[str, Any]:
+    return {k: v.detach().cpu().clone().contiguous() for k, v in network.state_dict().items()}
+
+
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[Any, Any]:
     """Dynamic padding: ids and attention mask padded to the longest sequence in the batch."""
     import torch
@@ -145,6 +168,8 @@ class TransformerBackend:
         self._n_classes = 0
         self.history: list[dict[str, float]] = []
         self.onnx: Any = None  # (onnxruntime session, file name) when an export is used
+        # After a fit with wise_alpha < 1: (probed, fine-tuned) weights, for `set_wise_alpha`.
+        self.wise_ends: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     @classmethod
     def settings_from_dict(cls, values: dict[str, Any]) -> TransformerSettings:
@@ -197,6 +222,7 @@ class TransformerBackend:
         resuming = checkpoint is not None and (Path(checkpoint) / "state.json").is_file()
         if self.settings.probe_epochs and not resuming:  # a resumed run restores its weights
             self.history = self._probe(train_ids, y, n_classes, seed, device, progress)
+        probed = self._probed_state(checkpoint, resuming) if self.settings.wise_alpha < 1 else None
         self.history += finetune(
             self.network,
             train_ids,
@@ -210,6 +236,43 @@ class TransformerBackend:
             progress=progress,
         )
         self.network.to("cpu")
+        if probed is not None:
+            self.wise_ends = (probed, _state_copy(self.network))
+            self.set_wise_alpha(self.settings.wise_alpha)
+
+    def _probed_state(self, checkpoint: str | None, resuming: bool) -> dict[str, Any]:
+        """The probed weights: kept in memory, and next to a resumable checkpoint."""
+        from safetensors.torch import load_file, save_file
+
+        path = None if checkpoint is None else Path(checkpoint) / "probed.safetensors"
+        if resuming:
+            assert path is not None
+            if not path.is_file():
+                raise InvalidInputError(
+                    f"{path} is missing: the checkpoint was not written by a wise_alpha < 1 run"
+                )
+            return dict(load_file(str(path)))
+        state = _state_copy(self.network)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file(state, str(path))
+        return state
+
+    def set_wise_alpha(self, alpha: float) -> None:
+        """Load (1 - alpha) x probed + alpha x fine-tuned weights (after a wise_alpha < 1 fit)."""
+        from dataclasses import replace
+
+        if self.wise_ends is None:
+            raise InvalidInputError("set_wise_alpha needs a model fitted with wise_alpha < 1")
+        if not 0 <= alpha <= 1:
+            raise InvalidInputError(f"wise_alpha must be in [0, 1], got {alpha}")
+        probed, tuned = self.wise_ends
+        mixed = {
+            k: (1 - alpha) * probed[k] + alpha * v if v.is_floating_point() else v
+            for k, v in tuned.items()
+        }
+        self.network.load_state_dict(mixed)
+        self.settings = replace(self.settings, wise_alpha=alpha)
 
     def _probe(
         self,
@@ -235,6 +298,7 @@ class TransformerBackend:
                 learning_rate=self.settings.probe_learning_rate,
                 warmup_ratio=0.0,
                 checkpoint_dir=None,
+                average_from_epoch=0,
             )
             history = finetune(
                 self.network, train_ids, y, n_classes, probe, seed=seed, pad_id=self.pad_id,

@@ -139,6 +139,122 @@ def test_when_probing_first_then_encoder_frozen_during_probe_and_trained_after(
     assert moved > 1e-3
 
 
+def test_when_wise_alpha_then_weights_are_the_mix_of_probed_and_fine_tuned(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    import torch
+    from transformers import AutoModel
+
+    ds = load_text_label(DATA)
+    settings = {**FAST, "epochs": 3, "probe_epochs": 2, "probe_learning_rate": 1e-2}
+    model = TextClassifier(
+        "transformer", seed=0, base=str(tiny_base), wise_alpha=0.25, **settings
+    ).fit(ds.texts, ds.labels)
+    backend = model.model_  # type: ignore[attr-defined]
+    assert backend.wise_ends is not None
+    probed, tuned = backend.wise_ends
+    mixed = backend.network.state_dict()
+    for name in ("head.weight", "encoder.encoder.layer.0.attention.self.query.weight"):
+        assert torch.equal(mixed[name], 0.75 * probed[name] + 0.25 * tuned[name])
+        assert not torch.allclose(probed[name], tuned[name])
+    # alpha 0 is the probed model: the base encoder untouched under the probed head.
+    backend.set_wise_alpha(0.0)
+    base = AutoModel.from_pretrained(tiny_base).state_dict()
+    encoder = backend.network.encoder.state_dict()
+    assert all(torch.equal(base[k], encoder[k]) for k in base if "pooler" not in k)
+    assert backend.settings.wise_alpha == 0.0
+    backend.set_wise_alpha(0.25)
+    # Only the mixed weights are saved; they load back with the setting.
+    model.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    assert read_manifest(tmp_path / "m")["settings"]["wise_alpha"] == 0.25
+    np.testing.assert_allclose(
+        loaded.predict_proba(["chest pain"]), model.predict_proba(["chest pain"]), atol=1e-6
+    )
+
+
+def test_when_wise_run_resumed_then_probed_weights_come_from_checkpoint(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    ds = load_text_label(DATA)
+    ckpt = tmp_path / "ckpt"
+    settings = {**FAST, "probe_epochs": 2, "wise_alpha": 0.5, "checkpoint_dir": str(ckpt)}
+    first = TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 1})
+    first.fit(ds.texts, ds.labels)
+    assert (ckpt / "probed.safetensors").is_file()
+    resumed = TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 2})
+    resumed.fit(ds.texts, ds.labels)
+    first_probed = first.model_.wise_ends[0]  # type: ignore[attr-defined]
+    resumed_probed = resumed.model_.wise_ends[0]  # type: ignore[attr-defined]
+    assert all(torch.equal(first_probed[k], resumed_probed[k]) for k in first_probed)
+    (ckpt / "probed.safetensors").unlink()
+    with pytest.raises(InvalidInputError, match=r"probed\.safetensors is missing"):
+        TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 3}).fit(
+            ds.texts, ds.labels
+        )
+
+
+def test_when_weights_averaged_then_mean_of_floats_and_latest_integers(tmp_path: Path) -> None:
+    import torch
+
+    from medsage.models._finetune import WeightAverage
+
+    net = torch.nn.Linear(2, 1)
+    net.register_buffer("steps", torch.tensor([0]))
+    average = WeightAverage()
+    for value in (1.0, 2.0, 6.0):
+        with torch.no_grad():
+            net.weight.fill_(value)
+            net.bias.fill_(-value)
+            net.steps.fill_(int(value))
+        average.add(net)
+    assert average.count == 3
+    assert average.state["weight"].tolist() == [[3.0, 3.0]]
+    assert average.state["bias"].tolist() == [-3.0]
+    assert average.state["steps"].tolist() == [6]
+    average.write(tmp_path)
+    back = WeightAverage.read(tmp_path)
+    assert back.count == 3
+    assert all(torch.equal(back.state[k], average.state[k]) for k in average.state)
+    assert WeightAverage.read(tmp_path / "none").count == 0
+
+
+def test_when_average_from_epoch_then_average_scored_and_kept_only_if_as_good(
+    tiny_base: Path,
+) -> None:
+    from medsage.models._finetune import _dev_score
+
+    ds = load_text_label(DATA)
+    settings = {**FAST, "epochs": 4, "average_from_epoch": 2}
+    model = TextClassifier("transformer", seed=0, base=str(tiny_base), **settings)
+    model.fit(ds.texts, ds.labels, dev=(ds.texts, ds.labels))
+    history = model.model_.history  # type: ignore[attr-defined]
+    assert [h["epoch"] for h in history] == [1.0, 2.0, 3.0, 4.0, 4.0]
+    last = history[-1]
+    assert last["averaged_epochs"] == 3.0
+    best = max(h["dev_accuracy"] for h in history[:-1])
+    assert last["average_kept"] == float(last["dev_accuracy"] >= best)
+    backend = model.model_  # type: ignore[attr-defined]
+    y = np.array([model.classes_.index(x) for x in ds.labels])
+    kept = _dev_score(backend.network, (backend.encode(ds.texts), y), "accuracy", 0, "cpu")
+    assert kept == (last["dev_accuracy"] if last["average_kept"] else best)
+
+
+def test_when_averaging_run_resumed_then_average_continues(tiny_base: Path, tmp_path: Path) -> None:
+    ds = load_text_label(DATA)
+    ckpt = tmp_path / "ckpt"
+    settings = {**FAST, "average_from_epoch": 1, "checkpoint_dir": str(ckpt)}
+    TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 2}).fit(
+        ds.texts, ds.labels
+    )
+    assert (ckpt / "average.safetensors").is_file()
+    resumed = TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 3})
+    history = resumed.fit(ds.texts, ds.labels).model_.history  # type: ignore[attr-defined]
+    assert history[-1] == {"epoch": 3.0, "averaged_epochs": 3.0}
+
+
 def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length() -> None:
     lengths = [int(x) for x in np.random.default_rng(0).integers(1, 200, size=500)]
     batches = length_bucketed_batches(lengths, 10, np.random.default_rng(1))
@@ -156,6 +272,9 @@ def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length(
         ({"layers": 3}, "unknown transformer setting"),
         ({"class_weight": "inverse"}, "class_weight must be"),
         ({"probe_epochs": -1}, "probe_epochs must be >= 0"),
+        ({"wise_alpha": 1.5, "probe_epochs": 1}, r"wise_alpha must be in \[0, 1\], got 1.5"),
+        ({"average_from_epoch": 6}, r"average_from_epoch must be in \[0, epochs\], got 6"),
+        ({"wise_alpha": 0.5}, "wise_alpha < 1 mixes with the probed model: set probe_epochs"),
     ],
 )
 def test_when_settings_bad_then_clear_error(params: dict[str, object], message: str) -> None:
@@ -178,13 +297,14 @@ def test_when_cli_trains_transformer_then_bundle_and_prediction(
         [
             "train", "--train", str(DATA), "--backend", "transformer", "--base", str(tiny_base),
             "--epochs", "2", "--max-length", "32", "--batch-size", "6", "--probe-epochs", "1",
-            "--out", str(out), "--json",
+            "--wise-alpha", "0.5", "--out", str(out), "--json",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["backend"] == "transformer"
     assert read_manifest(out)["settings"]["max_length"] == 32
     assert read_manifest(out)["settings"]["probe_epochs"] == 1
+    assert read_manifest(out)["settings"]["wise_alpha"] == 0.5
     predicted = runner.invoke(app, ["predict", "--model", str(out), "--json", "胸痛"])
     assert predicted.exit_code == 0, predicted.output
     assert json.loads(predicted.stdout)["label"] in {"cardiac", "metabolic", "respiratory"}
