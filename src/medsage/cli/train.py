@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from medsage.cli._common import emit_json, handles_errors, progress_steps, stdout
-from medsage.datasets import load_text_label
+from medsage.datasets import augment_clinical_wording, load_text_label
 from medsage.models import BACKENDS, train_text_classifier
 
 
@@ -45,6 +45,26 @@ def train(
         "--probe-epochs",
         help="transformer: epochs training the head alone on the frozen encoder first (LP-FT).",
     ),
+    wise_alpha: float | None = typer.Option(
+        None,
+        "--wise-alpha",
+        help="transformer, with --probe-epochs: keep (1 - a) x probed + a x fine-tuned weights "
+        "(WiSE-FT; 1 = fine-tuned only).",
+    ),
+    average_from_epoch: int | None = typer.Option(
+        None,
+        "--average-from-epoch",
+        help="transformer: average the weights of every epoch from this one on (SWA); with "
+        "--dev data kept only if it scores at least as well as the best epoch.",
+    ),
+    augment: int | None = typer.Option(
+        None,
+        "--augment-clinical-wording",
+        min=1,
+        max=10,
+        help="Add N copies of each training text with its findings rewritten in other clinical "
+        "wordings (fever -> febrile, pyrexia); copies that repeat a text are dropped.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a classifier on --train and save it to --out."""
@@ -55,9 +75,13 @@ def train(
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "probe_epochs": probe_epochs,
+        "wise_alpha": wise_alpha,
+        "average_from_epoch": average_from_epoch,
     }
     params = {name: value for name, value in options.items() if value is not None}
     train_data = load_text_label(train_file, text_col=text_col, label_col=label_col)
+    if augment is not None:
+        train_data = augment_clinical_wording(train_data, augment, seed=seed, lang="auto")
     dev_data = (
         load_text_label(dev_file, text_col=text_col, label_col=label_col) if dev_file else None
     )

@@ -6,6 +6,7 @@ the problem is and how to fix it. Importing this package pulls in no heavy libra
 
 from __future__ import annotations
 
+from medsage.datasets._augment import augment_clinical_wording
 from medsage.datasets._cblue import load_cblue_classification
 from medsage.datasets._dedupe import DedupeResult, deduplicate
 from medsage.datasets._deid_gold import GoldNote, load_deid_jsonl, load_physionet_deid
@@ -26,6 +27,7 @@ __all__ = [
     "GoldNote",
     "MoleculeDataset",
     "TextDataset",
+    "augment_clinical_wording",
     "decode_bytes",
     "deduplicate",
     "detect_encoding",

@@ -68,6 +68,8 @@ class FindingsLexicon:
 
     surfaces: dict[str, dict[str, str]]  # language -> phrase_key(surface) -> concept
     display: dict[str, dict[str, str]]  # concept -> language -> preferred surface
+    # concept -> language -> clinical wordings (preferred first, then synonyms), as written
+    clinical: dict[str, dict[str, list[str]]]
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +86,7 @@ def parse_findings_lexicon(lines: Iterable[str]) -> FindingsLexicon:
         raise DataFormatError("the findings lexicon must start with the header concept/language/…")
     surfaces: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
     display: dict[str, dict[str, str]] = {}
+    clinical: dict[str, dict[str, list[str]]] = {}
     for number, line in enumerate(rows[1:], start=2):
         cells = [c.strip() for c in line.split("\t")]
         if len(cells) != len(_COLUMNS):
@@ -100,7 +103,10 @@ def parse_findings_lexicon(lines: Iterable[str]) -> FindingsLexicon:
         names = display.setdefault(concept, {})
         if kind == "preferred":
             names[language] = surface
-    return FindingsLexicon(surfaces, display)
+        if kind != "lay":
+            wordings = clinical.setdefault(concept, {}).setdefault(language, [])
+            wordings.insert(0 if kind == "preferred" else len(wordings), surface)
+    return FindingsLexicon(surfaces, display, clinical)
 
 
 def finding_concepts() -> dict[str, dict[str, str]]:

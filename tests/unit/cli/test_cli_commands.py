@@ -38,6 +38,23 @@ def test_when_train_json_then_summary_and_bundle(tmp_path: Path) -> None:
     assert (out / "medsage.json").is_file()
 
 
+def test_when_train_augmented_then_clinical_wording_copies_counted(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["train", "--train", str(DATA), "--out", str(tmp_path / "m"), "--json",
+         "--augment-clinical-wording", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n_train"] == 32  # 14 of the 18 cases got a rewritten copy
+    bad = runner.invoke(
+        app,
+        ["train", "--train", str(DATA), "--out", str(tmp_path / "b"),
+         "--augment-clinical-wording", "0"],
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "Invalid value for '--augment-clinical-wording'" in bad.output
+
+
 def test_when_train_plain_then_human_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--train", str(DATA), "--out", str(tmp_path / "m")])
     assert result.exit_code == 0, result.output
