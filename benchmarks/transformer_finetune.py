@@ -241,6 +241,9 @@ def main() -> None:
     parser.add_argument("--no-tfidf", action="store_true", help="skip the tfidf comparison")
     parser.add_argument("--learning-rate", type=float, default=None, help="override every task's")
     parser.add_argument(
+        "--save-as", default=None, help="store the (single) task's result under this name"
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -254,11 +257,15 @@ def main() -> None:
     )
     overrides = {}
     for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[key] = json.loads(value)
-    for name in args.only or list(TASKS):
+        setting, _, value = item.partition("=")
+        overrides[setting] = json.loads(value)
+    tasks = args.only or list(TASKS)
+    if args.save_as and len(tasks) != 1:
+        parser.error("--save-as needs exactly one task in --only")
+    for name in tasks:
         print(f"{name}: fine-tuning {TASKS[name][1]} ...", flush=True)
-        payload["results"][name] = {
+        key = args.save_as or name
+        payload["results"][key] = {
             **run(
                 name,
                 args.data_dir,
@@ -272,7 +279,7 @@ def main() -> None:
             "command": " ".join(["python", "benchmarks/transformer_finetune.py", *sys.argv[1:]]),
             "environment": environment(),
         }
-        r = payload["results"][name]
+        r = payload["results"][key]
         print(f"{name}: transformer {r['test']} | tfidf {r.get('tfidf_same_split')}", flush=True)
     write_result("transformers", payload)  # results/transformers.json
 

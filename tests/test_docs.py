@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import medsage.datasets._augment
 import medsage.privacy._dates
 import medsage.privacy._deidentifier
 import medsage.text._normalize
@@ -24,6 +25,7 @@ def test_when_doc_examples_run_then_outputs_match(page: str) -> None:
 @pytest.mark.parametrize(
     "module",
     [
+        medsage.datasets._augment,
         medsage.text._normalize,
         medsage.text._segment,
         medsage.privacy._dates,

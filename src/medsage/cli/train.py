@@ -45,6 +45,12 @@ def train(
         "--probe-epochs",
         help="transformer: epochs training the head alone on the frozen encoder first (LP-FT).",
     ),
+    probe_learning_rate: float | None = typer.Option(
+        None, "--probe-learning-rate", help="transformer: learning rate of the probe (1e-3)."
+    ),
+    patience: int | None = typer.Option(
+        None, "--patience", help="transformer: epochs without dev improvement before stopping."
+    ),
     wise_alpha: float | None = typer.Option(
         None,
         "--wise-alpha",
@@ -75,6 +81,8 @@ def train(
         "batch_size": batch_size,
         "learning_rate": learning_rate,
         "probe_epochs": probe_epochs,
+        "probe_learning_rate": probe_learning_rate,
+        "patience": patience,
         "wise_alpha": wise_alpha,
         "average_from_epoch": average_from_epoch,
     }

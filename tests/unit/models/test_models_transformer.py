@@ -297,7 +297,8 @@ def test_when_cli_trains_transformer_then_bundle_and_prediction(
         [
             "train", "--train", str(DATA), "--backend", "transformer", "--base", str(tiny_base),
             "--epochs", "2", "--max-length", "32", "--batch-size", "6", "--probe-epochs", "1",
-            "--wise-alpha", "0.5", "--out", str(out), "--json",
+            "--probe-learning-rate", "0.01", "--patience", "4", "--wise-alpha", "0.5",
+            "--out", str(out), "--json",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -305,6 +306,8 @@ def test_when_cli_trains_transformer_then_bundle_and_prediction(
     assert read_manifest(out)["settings"]["max_length"] == 32
     assert read_manifest(out)["settings"]["probe_epochs"] == 1
     assert read_manifest(out)["settings"]["wise_alpha"] == 0.5
+    assert read_manifest(out)["settings"]["probe_learning_rate"] == 0.01
+    assert read_manifest(out)["settings"]["patience"] == 4
     predicted = runner.invoke(app, ["predict", "--model", str(out), "--json", "胸痛"])
     assert predicted.exit_code == 0, predicted.output
     assert json.loads(predicted.stdout)["label"] in {"cardiac", "metabolic", "respiratory"}
