@@ -178,13 +178,14 @@ def finetune(
             break
     if average.count:
         record = {"epoch": history[-1]["epoch"], "averaged_epochs": float(average.count)}
+        if dev is not None and best_state is None:  # resumed; no later epoch improved
+            best_state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
         network.load_state_dict(average.state)
         if dev is not None:
             score = _dev_score(network, dev, settings.dev_metric, pad_id, device)
             record[f"dev_{settings.dev_metric}"] = score
             record["average_kept"] = float(score >= best_score)
             if score < best_score:
-                assert best_state is not None
                 network.load_state_dict(best_state)
             report(f"weight average of {average.count} epochs: dev {score:.4f}")
         history.append(record)

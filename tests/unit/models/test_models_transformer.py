@@ -253,6 +253,13 @@ def test_when_averaging_run_resumed_then_average_continues(tiny_base: Path, tmp_
     resumed = TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 3})
     history = resumed.fit(ds.texts, ds.labels).model_.history  # type: ignore[attr-defined]
     assert history[-1] == {"epoch": 3.0, "averaged_epochs": 3.0}
+    # Resumed with nothing left to train and no best epoch in memory: the average is still
+    # scored against the checkpoint's best, and the last weights stand in for that epoch's.
+    # (the checkpoint's best score is -1 here: its runs had no dev data, so the average wins)
+    again = TextClassifier("transformer", base=str(tiny_base), **{**settings, "epochs": 3})
+    again.fit(ds.texts, ds.labels, dev=(ds.texts, ds.labels))
+    last = again.model_.history[-1]  # type: ignore[attr-defined]
+    assert (last["averaged_epochs"], last["average_kept"]) == (3.0, 1.0)
 
 
 def test_when_lengths_bucketed_then_every_index_once_and_batches_similar_length() -> None:
