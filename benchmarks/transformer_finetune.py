@@ -120,6 +120,7 @@ def run(
     with_tfidf: bool = True,
     learning_rate: float | None = None,
     overrides: dict[str, Any] | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     loader, base, primary, settings = TASKS[name]
     if base == "e5" and e5_base is not None:
@@ -135,7 +136,7 @@ def run(
         settings["learning_rate"] = learning_rate
     settings.update(overrides or {})
     started = time.perf_counter()
-    model = TextClassifier("transformer", seed=0, **settings).fit(
+    model = TextClassifier("transformer", seed=seed, **settings).fit(
         train.texts,
         train.labels,
         dev=(valid.texts, valid.labels),
@@ -152,6 +153,7 @@ def run(
     model.calibration_["temperature"] = uncalibrated_t
     out: dict[str, Any] = {
         "base": base,
+        "seed": seed,
         "settings": settings,
         "n_train": len(train),
         "n_valid": len(valid),
@@ -241,6 +243,9 @@ def main() -> None:
     parser.add_argument("--no-tfidf", action="store_true", help="skip the tfidf comparison")
     parser.add_argument("--learning-rate", type=float, default=None, help="override every task's")
     parser.add_argument(
+        "--seed", type=int, default=0, help="the transformer's seed (the splits stay seed 0)"
+    )
+    parser.add_argument(
         "--save-as", default=None, help="store the (single) task's result under this name"
     )
     parser.add_argument(
@@ -275,6 +280,7 @@ def main() -> None:
                 with_tfidf=not args.no_tfidf,
                 learning_rate=args.learning_rate,
                 overrides=overrides,
+                seed=args.seed,
             ),
             "command": " ".join(["python", "benchmarks/transformer_finetune.py", *sys.argv[1:]]),
             "environment": environment(),
