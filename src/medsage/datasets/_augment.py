@@ -71,13 +71,14 @@ def rewrite_findings(text: str, rng: np.random.Generator, lang: str = "en") -> s
     """`text` with each recognised finding replaced by a random other clinical wording."""
     from medsage.text import find_findings
     from medsage.text._findings import load_findings_lexicon
+    from medsage.text._normalize import is_cjk
     from medsage.text._phrase_trie import phrase_key
 
     clinical = load_findings_lexicon().clinical
     pieces: list[str] = []
     last = 0
     for finding in find_findings(text, lang):
-        language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in finding.text) else "en"
+        language = "zh" if any(is_cjk(ch) for ch in finding.text) else "en"
         own = phrase_key(finding.text)
         wordings = _general_wordings(clinical, finding.concept, language)
         options = [w for w in wordings if phrase_key(w) != own]

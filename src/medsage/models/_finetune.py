@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 BUCKET_BATCHES = 50  # sort by length within windows of this many batches
 
 
+def state_copy(network: Any) -> dict[str, Any]:
+    """The network's weights and buffers, copied to the CPU."""
+    return {k: v.detach().cpu().clone().contiguous() for k, v in network.state_dict().items()}
+
+
 def length_bucketed_batches(
     lengths: list[int], batch_size: int, rng: np.random.Generator
 ) -> list[np.ndarray]:
@@ -161,7 +166,7 @@ def finetune(
             record[f"dev_{settings.dev_metric}"] = score
             if score > best_score:
                 best_score, stale = score, 0
-                best_state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+                best_state = state_copy(network)
             else:
                 stale += 1
         history.append(record)
@@ -179,7 +184,7 @@ def finetune(
     if average.count:
         record = {"epoch": history[-1]["epoch"], "averaged_epochs": float(average.count)}
         if dev is not None and best_state is None:  # resumed; no later epoch improved
-            best_state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+            best_state = state_copy(network)
         network.load_state_dict(average.state)
         if dev is not None:
             score = _dev_score(network, dev, settings.dev_metric, pad_id, device)

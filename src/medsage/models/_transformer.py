@@ -15,6 +15,7 @@ import numpy as np
 
 from medsage.errors import InvalidInputError, ModelBundleError
 from medsage.models._backend import Progress, check_setting_names
+from medsage.models._finetune import state_copy
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +138,6 @@ def build_network(encoder: Any, n_classes: int, dropout: float) -> Any:
     return EncoderClassifier()
 
 
-def _state_copy(network: Any) -> dict[str, Any]:
-    return {k: v.detach().cpu().clone().contiguous() for k, v in network.state_dict().items()}
-
-
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[Any, Any]:
     """Dynamic padding: ids and attention mask padded to the longest sequence in the batch."""
     import torch
@@ -237,7 +234,7 @@ class TransformerBackend:
         )
         self.network.to("cpu")
         if probed is not None:
-            self.wise_ends = (probed, _state_copy(self.network))
+            self.wise_ends = (probed, state_copy(self.network))
             self.set_wise_alpha(self.settings.wise_alpha)
 
     def _probed_state(self, checkpoint: str | None, resuming: bool) -> dict[str, Any]:
@@ -252,7 +249,7 @@ class TransformerBackend:
                     f"{path} is missing: the checkpoint was not written by a wise_alpha < 1 run"
                 )
             return dict(load_file(str(path)))
-        state = _state_copy(self.network)
+        state = state_copy(self.network)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             save_file(state, str(path))
